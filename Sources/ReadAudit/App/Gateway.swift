@@ -1,0 +1,36 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import NIOPosix
+
+/// Opens what a configuration names (journal file, CRM client, sinks) and runs the gateway until a signal.
+public enum Gateway {
+    /// The real ports for `configuration`: the SQLite journal in the data directory, the HTTP CRM, the configured sinks.
+    public static func makePorts(configuration: ReadAuditConfiguration, logger: Logger) async throws -> GatewayPorts {
+        try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
+        let metrics = GatewayMetrics()
+        let store = try JournalStore(path: configuration.journalPath, busyTimeout: configuration.journalBusyTimeout)
+        let journal = try await SQLiteJournal(
+            store: store, maxBatch: configuration.journalMaxBatch, metrics: metrics.journal, logger: logger)
+        let client = HTTPClient(
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
+            configuration: HTTPCustomerSource.clientConfiguration(for: configuration.crm))
+        let customers = HTTPCustomerSource(configuration: configuration.crm, client: client, logger: logger)
+        let sinks: [any AuditSink] = configuration.sinks.map { sink in
+            switch sink {
+            case .file(let name, let path): FileSink(name: name, path: configuration.resolve(path))
+            }
+        }
+        return GatewayPorts(
+            journal: journal, customers: customers, sinks: sinks, metrics: metrics, services: [HTTPClientService(client: client)])
+    }
+
+    /// Builds the application and runs it until SIGTERM or SIGINT, then drains and records the stop.
+    public static func run(configuration: ReadAuditConfiguration, logger: Logger, ports: GatewayPorts? = nil) async throws {
+        let ports = if let ports { ports } else { try await makePorts(configuration: configuration, logger: logger) }
+        let app = try buildApplication(configuration: configuration, ports: ports, logger: logger)
+        try await app.runService()
+    }
+}

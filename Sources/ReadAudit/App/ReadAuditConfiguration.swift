@@ -1,0 +1,112 @@
+import Foundation
+import Yams
+
+/// The whole configuration: one YAML file plus `READAUDIT_*` environment overrides.
+/// Every key is documented in `readaudit.example.yaml`.
+public struct ReadAuditConfiguration: Sendable {
+    public var node: String
+    public var dataDirectory: String
+    public var host: String
+    public var port: Int
+    public var logLevel: String
+    public var journalFile: String
+    public var journalMaxBatch: Int
+    public var journalBusyTimeout: Duration
+    public var maxBodyBytes: Int
+    public var customerIdPattern: String
+    public var crm: CRMConfiguration
+    public var masks: [String: MaskRule]
+    public var credentials: [CallerCredential]
+    public var sinks: [SinkConfiguration]
+
+    /// The embedded defaults: a data directory, SQLite journal, file sink, no credentials, no CRM.
+    public init(dataDirectory: String = "./readaudit-data") {
+        node = ProcessInfo.processInfo.hostName
+        self.dataDirectory = dataDirectory
+        host = "127.0.0.1"
+        port = 8080
+        logLevel = "info"
+        journalFile = "journal.sqlite"
+        journalMaxBatch = 1024
+        journalBusyTimeout = .seconds(2)
+        maxBodyBytes = 16 * 1024
+        customerIdPattern = CustomerDataRequestValidator.defaultCustomerIdPattern
+        crm = CRMConfiguration(urlTemplate: "http://127.0.0.1:9090/customers/{customerId}")
+        masks = FieldPolicy.defaultMasks
+        credentials = []
+        sinks = [.file(name: "file", path: "audit.jsonl")]
+    }
+
+    /// Absolute path of `path` resolved against the data directory.
+    public func resolve(_ path: String) -> String {
+        path.hasPrefix("/") ? path : (dataDirectory as NSString).appendingPathComponent(path)
+    }
+
+    public var journalPath: String { resolve(journalFile) }
+}
+
+/// One configured sink.
+public enum SinkConfiguration: Sendable, Equatable {
+    /// JSON lines appended to a file (relative paths are under the data directory).
+    case file(name: String, path: String)
+}
+
+/// A configuration file that cannot be used; the message names the key.
+public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+extension ReadAuditConfiguration {
+    /// Loads `path` (YAML), then applies `READAUDIT_*` overrides from `environment`.
+    public static func load(path: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ReadAuditConfiguration {
+        var configuration = ReadAuditConfiguration()
+        if let path {
+            let text: String
+            do {
+                text = try String(contentsOfFile: path, encoding: .utf8)
+            } catch {
+                throw ConfigurationError("cannot read configuration file \(path): \(error.localizedDescription)")
+            }
+            let node = try Yams.compose(yaml: text) ?? Node.mapping([:])
+            try configuration.apply(node, environment: environment, baseDirectory: (path as NSString).deletingLastPathComponent)
+        }
+        try configuration.applyOverrides(environment)
+        return configuration
+    }
+
+    mutating func applyOverrides(_ environment: [String: String]) throws {
+        if let value = environment["READAUDIT_NODE"] { node = value }
+        if let value = environment["READAUDIT_DATA_DIR"] { dataDirectory = value }
+        if let value = environment["READAUDIT_HOST"] { host = value }
+        if let value = environment["READAUDIT_PORT"] {
+            guard let port = Int(value), (0...65535).contains(port) else { throw ConfigurationError("READAUDIT_PORT must be a port number") }
+            self.port = port
+        }
+        if let value = environment["READAUDIT_LOG_LEVEL"] { logLevel = value }
+        if let value = environment["READAUDIT_CRM_URL"] { crm.urlTemplate = value }
+        if let value = environment["READAUDIT_CRM_TOKEN"] { crm.auth = .bearer(Secret(value)) }
+        try validate()
+    }
+
+    func validate() throws {
+        guard crm.urlTemplate.contains("{customerId}") else { throw ConfigurationError("crm.url must contain {customerId}") }
+        guard let url = URL(string: crm.urlTemplate.replacingOccurrences(of: "{customerId}", with: "x")),
+            url.scheme == "http" || url.scheme == "https", url.host != nil
+        else { throw ConfigurationError("crm.url must be an http or https URL") }
+        guard !crm.urlTemplate.contains("?") || crm.urlTemplate.range(of: "{customerId}")!.lowerBound < crm.urlTemplate.firstIndex(of: "?")!
+        else { throw ConfigurationError("crm.url must place {customerId} in the path, not the query") }
+        _ = try CustomerDataRequestValidator(customerIdPattern: customerIdPattern)
+        var names = Set<String>()
+        for credential in credentials where !names.insert(credential.name).inserted {
+            throw ConfigurationError("credentials: the name \(credential.name) is used twice")
+        }
+        var sinkNames = Set<String>()
+        for case .file(let name, _) in sinks where !sinkNames.insert(name).inserted {
+            throw ConfigurationError("sinks: the name \(name) is used twice")
+        }
+        guard (1...100_000).contains(journalMaxBatch) else { throw ConfigurationError("journal.maxBatch must be between 1 and 100000") }
+        guard (1024...1_048_576).contains(maxBodyBytes) else { throw ConfigurationError("request.maxBodyBytes must be between 1024 and 1048576") }
+    }
+}

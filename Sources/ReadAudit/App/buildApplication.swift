@@ -1,0 +1,127 @@
+import AsyncHTTPClient
+import HTTPTypes
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// The pieces the gateway is assembled from. Tests pass stubs for the services that cannot run here.
+public struct GatewayPorts: Sendable {
+    public var journal: SQLiteJournal
+    public var customers: any CustomerSource
+    public var sinks: [any AuditSink]
+    public var clock: any WallClock
+    public var metrics: GatewayMetrics
+    /// Extra long-lived services that belong to these ports (an HTTP client to shut down, say).
+    public var services: [any Service]
+
+    public init(
+        journal: SQLiteJournal, customers: any CustomerSource, sinks: [any AuditSink], clock: any WallClock = SystemWallClock(),
+        metrics: GatewayMetrics, services: [any Service] = []
+    ) {
+        self.journal = journal
+        self.customers = customers
+        self.sinks = sinks
+        self.clock = clock
+        self.metrics = metrics
+        self.services = services
+    }
+}
+
+/// The composition root: the gateway's routes and services, from a configuration and its ports.
+public func buildApplication(
+    configuration: ReadAuditConfiguration, ports: GatewayPorts, logger: Logger
+) throws -> some ApplicationProtocol {
+    let recorder = EventRecorder(journal: ports.journal, node: configuration.node, clock: ports.clock)
+    let controller = CustomerDataController(
+        validator: try CustomerDataRequestValidator(customerIdPattern: configuration.customerIdPattern),
+        customers: ports.customers,
+        policy: FieldPolicy(masks: configuration.masks),
+        recorder: recorder,
+        maxBodyBytes: configuration.maxBodyBytes)
+
+    let router = Router(context: GatewayRequestContext.self)
+    router.add(middleware: RequestMetricsMiddleware(metrics: ports.metrics))
+    router.get("/healthz") { _, _ in Response.json(#"{"status":"ok"}"#) }
+    router.get("/readyz") { _, _ -> Response in
+        do {
+            try await ports.journal.store.probeWritable(at: ports.clock.now())
+            return Response.json(#"{"status":"ready"}"#)
+        } catch {
+            logger.warning("Not ready: the journal cannot commit. Check the disk and the journal file.", metadata: ["error": "\(error)"])
+            return GatewayError(.notReady, "The audit journal cannot commit; reads are refused.").response()
+        }
+    }
+    router.get("/metrics") { _, _ in
+        Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: ports.metrics.render())))
+    }
+    router.group("/v1")
+        .add(middleware: CallerAuthenticationMiddleware(
+            authenticator: CallerAuthenticator(credentials: configuration.credentials), recorder: recorder, action: .customerRead))
+        .group(context: AuthenticatedContext.self)
+        .post("/customer-data") { request, context in await controller.read(request, context: context) }
+
+    let shippers: [any Service] = ports.sinks.map {
+        Shipper(sink: $0, journal: ports.journal, store: ports.journal.store, clock: ports.clock, logger: logger)
+    }
+    let lifecycle = GatewayLifecycleRecorder(recorder: recorder, configuration: configuration, logger: logger)
+    var app = Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "readaudit"),
+        services: [ports.journal] + ports.services + shippers + [lifecycle],
+        logger: logger)
+    app.beforeServerStarts { try await lifecycle.recordStart() }
+    return app
+}
+
+extension Response {
+    static func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(
+            status: status, headers: [.contentType: "application/json", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+}
+
+/// Records the gateway's start and stop in the chain (PCI DSS 10.2.1.6).
+struct GatewayLifecycleRecorder: Service {
+    let recorder: EventRecorder
+    let configuration: ReadAuditConfiguration
+    let logger: Logger
+
+    func recordStart() async throws {
+        let time = recorder.clock.now()
+        let entry = try await recorder.journal.append(AuditEventDraft(
+            id: .make(at: time), time: time, node: recorder.node, action: .gatewayStart, outcome: .ok,
+            detail: ["version": ReadAuditVersion.current, "listen": "\(configuration.host):\(configuration.port)"]))
+        logger.info("Gateway started", metadata: ["event.id": "\(entry.event.id)", "listen": "\(configuration.host):\(configuration.port)"])
+    }
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        let time = recorder.clock.now()
+        do {
+            let entry = try await recorder.journal.append(AuditEventDraft(
+                id: .make(at: time), time: time, node: recorder.node, action: .gatewayStop, outcome: .ok,
+                detail: ["version": ReadAuditVersion.current]))
+            logger.info("Gateway stopped", metadata: ["event.id": "\(entry.event.id)"])
+        } catch {
+            logger.error("Could not record the gateway's stop in the journal", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+/// The product version, recorded in start and stop events.
+public enum ReadAuditVersion {
+    public static let current = "0.1.0"
+}
+
+/// Shuts an HTTP client down when the service group stops.
+public struct HTTPClientService: Service {
+    public let client: HTTPClient
+    public init(client: HTTPClient) { self.client = client }
+    public func run() async throws {
+        try? await gracefulShutdown()
+        try await client.shutdown()
+    }
+}

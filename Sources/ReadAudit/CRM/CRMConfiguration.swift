@@ -1,0 +1,56 @@
+/// How to reach the CRM.
+public struct CRMConfiguration: Sendable {
+    /// URL with one `{customerId}` placeholder, which is replaced by the percent-encoded id as one path segment.
+    public var urlTemplate: String
+    public var auth: CRMAuth
+    public var connectTimeout: Duration
+    /// Longest wait for the whole response.
+    public var readTimeout: Duration
+    /// Largest CRM response accepted; bigger ones are an upstream error.
+    public var maxResponseBytes: Int
+
+    public init(
+        urlTemplate: String, auth: CRMAuth = .none, connectTimeout: Duration = .seconds(2),
+        readTimeout: Duration = .seconds(5), maxResponseBytes: Int = 1 << 20
+    ) {
+        self.urlTemplate = urlTemplate
+        self.auth = auth
+        self.connectTimeout = connectTimeout
+        self.readTimeout = readTimeout
+        self.maxResponseBytes = maxResponseBytes
+    }
+
+    /// The URL for `customerId`: the template with the id percent-encoded as exactly one path segment.
+    public func url(for customerId: String) -> String {
+        urlTemplate.replacingOccurrences(of: "{customerId}", with: Self.encodePathSegment(customerId))
+    }
+
+    /// Percent-encodes everything but RFC 3986 unreserved characters, so `/`, `?`, `#`, `%` and `.` sequences
+    /// cannot change the path or add a query. `.` and `..` are refused earlier by the validator.
+    public static func encodePathSegment(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        let hex = Array("0123456789ABCDEF")
+        for byte in text.utf8 {
+            let unreserved = (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte)
+                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "~")
+            if unreserved {
+                out.append(Character(Unicode.Scalar(byte)))
+            } else {
+                out.append("%")
+                out.append(hex[Int(byte >> 4)])
+                out.append(hex[Int(byte & 0xF)])
+            }
+        }
+        return out
+    }
+}
+
+/// How the gateway authenticates to the CRM.
+public enum CRMAuth: Sendable {
+    case none
+    /// A static bearer token.
+    case bearer(Secret)
+    /// OAuth 2.0 client credentials; the token is cached until shortly before it expires.
+    case oauth2(tokenURL: String, clientId: String, clientSecret: Secret, scope: String?)
+}

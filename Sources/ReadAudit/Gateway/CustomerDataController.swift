@@ -1,0 +1,99 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// `POST /v1/customer-data`: validate, fetch, project and mask, record durably, then reveal.
+struct CustomerDataController: Sendable {
+    let validator: CustomerDataRequestValidator
+    let customers: any CustomerSource
+    let policy: FieldPolicy
+    let recorder: EventRecorder
+    let maxBodyBytes: Int
+
+    func read(_ request: Request, context: AuthenticatedContext) async -> Response {
+        var event = recorder.draft(.customerRead, request: request, source: context.sourceAddress, credential: context.caller.name)
+        do {
+            let record = try await serve(request, context: context, event: &event)
+            event.outcome = .served
+            event.fields = record.fieldNames
+            event.masked = record.maskedNames
+            let entry = try await recorder.record(event)
+            context.logger.debug("served", metadata: ["event.id": "\(entry.event.id)"])
+            return Response(
+                status: .ok,
+                headers: [
+                    .contentType: "application/json", .cacheControl: "no-store", .pragma: "no-cache",
+                    .auditEventId: entry.event.id.rawValue, .auditOutcome: AuditOutcome.served.rawValue,
+                ],
+                body: .init(byteBuffer: ByteBuffer(bytes: record.jsonBytes)))
+        } catch let failure {
+            if failure.code == .auditUnavailable {
+                return failure.response(extraHeaders: [.auditOutcome: "audit_unavailable"])
+            }
+            event.outcome = failure.outcome
+            event.code = failure.code.rawValue
+            do {
+                let entry = try await recorder.record(event)
+                context.logger.debug("refused", metadata: ["event.id": "\(entry.event.id)", "code": "\(failure.code)"])
+                return failure.response(extraHeaders: [.auditEventId: entry.event.id.rawValue, .auditOutcome: event.outcome.rawValue])
+            } catch {
+                return error.response(extraHeaders: [.auditOutcome: "audit_unavailable"])
+            }
+        }
+    }
+
+    /// The steps before the journal. Fills in `event` with what is learned on the way.
+    private func serve(_ request: Request, context: AuthenticatedContext, event: inout AuditEventDraft) async throws(GatewayError) -> ProjectedRecord {
+        guard Self.isJSON(request.headers[.contentType]) else {
+            throw GatewayError(.unsupportedMediaType, "Send the body as application/json.")
+        }
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBodyBytes {
+            throw GatewayError(.payloadTooLarge, "The body is larger than \(maxBodyBytes) bytes.")
+        }
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: maxBodyBytes)
+        } catch {
+            throw GatewayError(.payloadTooLarge, "The body is larger than \(maxBodyBytes) bytes.")
+        }
+        let input: CustomerDataRequest
+        switch validator.validate(Array(buffer: body)) {
+        case .success(let valid):
+            input = valid
+        case .failure(let rejected):
+            event.customer = rejected.submitted.customerId
+            event.agent = rejected.submitted.agentId
+            event.interaction = rejected.submitted.interactionId
+            throw rejected.error
+        }
+        event.customer = input.customerId
+        event.agent = input.agentId
+        event.interaction = input.interactionId
+
+        let lookup: CustomerLookup
+        do {
+            lookup = try await customers.customer(id: input.customerId)
+        } catch let error as CustomerSourceError {
+            context.logger.warning(
+                "CRM call failed; the read is answered with an upstream error. Check the CRM's health and the crm settings.",
+                metadata: ["crm.error": "\(error.kind.rawValue)", "detail": "\(error.detail)"])
+            throw error.kind == .timeout
+                ? GatewayError(.upstreamTimeout, "The CRM did not answer in time.")
+                : GatewayError(.upstreamError, "The CRM could not be read.")
+        } catch {
+            context.logger.error("Unexpected CRM client error", metadata: ["error": "\(error)"])
+            throw GatewayError(.upstreamError, "The CRM could not be read.")
+        }
+        guard case .found(let record) = lookup else {
+            throw GatewayError(.customerNotFound, "No customer has this id.", field: "customerId")
+        }
+        return policy.apply(to: record, for: context.caller)
+    }
+
+    /// `application/json`, with or without parameters such as `charset=utf-8`.
+    static func isJSON(_ contentType: String?) -> Bool {
+        guard let contentType else { return false }
+        let mediaType = contentType.split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+        return mediaType.lowercased() == "application/json"
+    }
+}

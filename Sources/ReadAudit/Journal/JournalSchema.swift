@@ -1,0 +1,49 @@
+import GRDB
+
+/// The journal's schema. Migrations are append-only: never edit one that has shipped, add a new one.
+enum JournalSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-events") { db in
+            try db.execute(sql: """
+                CREATE TABLE events (
+                    seq INTEGER PRIMARY KEY CHECK (seq > 0),
+                    id TEXT NOT NULL UNIQUE,
+                    time_us INTEGER NOT NULL,
+                    node TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    outcome TEXT NOT NULL,
+                    code TEXT,
+                    credential TEXT,
+                    agent TEXT,
+                    interaction TEXT,
+                    customer TEXT,
+                    fields TEXT NOT NULL,
+                    masked TEXT NOT NULL,
+                    source TEXT,
+                    genesys TEXT NOT NULL,
+                    detail TEXT NOT NULL,
+                    prev_hash BLOB NOT NULL CHECK (length(prev_hash) = 32),
+                    hash BLOB NOT NULL UNIQUE CHECK (length(hash) = 32)
+                );
+                CREATE INDEX events_customer_time ON events (customer, time_us);
+                CREATE INDEX events_agent_time ON events (agent, time_us);
+                CREATE TRIGGER events_refuse_update BEFORE UPDATE ON events
+                BEGIN SELECT RAISE(ABORT, 'readaudit journal rows are append-only: UPDATE refused'); END;
+                CREATE TRIGGER events_refuse_delete BEFORE DELETE ON events
+                BEGIN SELECT RAISE(ABORT, 'readaudit journal rows are append-only: DELETE refused'); END;
+
+                CREATE TABLE sink_cursors (
+                    sink TEXT PRIMARY KEY,
+                    seq INTEGER NOT NULL CHECK (seq >= 0),
+                    updated_us INTEGER NOT NULL
+                );
+                CREATE TABLE health_probe (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    checked_us INTEGER NOT NULL
+                );
+                """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,196 @@
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// The embedded journal: one writer that folds every concurrent append into one transaction and one fsync.
+///
+/// `append` parks the caller until the batch holding its event has committed; no caller resumes before
+/// its event is durable. Run it as a `Service`; on graceful shutdown it drains what is queued, then stops.
+public final class SQLiteJournal: AuditJournal, Service {
+    /// The file and its queries; shared with shippers, `verify` and reports.
+    public let store: JournalStore
+    private let maxBatch: Int
+    private let metrics: JournalMetrics?
+    private let logger: Logger
+    private let state = Mutex(State())
+
+    private struct Pending {
+        var event: AuditEventDraft
+        var continuation: CheckedContinuation<JournalEntry, any Error>
+    }
+
+    private struct Watcher {
+        var after: Int64
+        var id: UInt64
+        var continuation: CheckedContinuation<Void, Never>
+    }
+
+    private struct State {
+        var pending: [Pending] = []
+        var writer: CheckedContinuation<Void, Never>?
+        var closed = false
+        var head: Int64 = 0
+        var watchers: [Watcher] = []
+        var nextWatcherID: UInt64 = 0
+        var cancelledWatchers: Set<UInt64> = []
+    }
+
+    public init(store: JournalStore, maxBatch: Int = 1024, metrics: JournalMetrics? = nil, logger: Logger) async throws {
+        self.store = store
+        self.maxBatch = maxBatch
+        self.metrics = metrics
+        self.logger = logger
+        let head = try await store.headSequence()
+        state.withLock { $0.head = head }
+    }
+
+    public func append(_ event: AuditEventDraft) async throws -> JournalEntry {
+        try await withCheckedThrowingContinuation { continuation in
+            let writer: CheckedContinuation<Void, Never>? = state.withLock { state in
+                if state.closed {
+                    continuation.resume(throwing: JournalError(.closed, detail: "the journal has shut down"))
+                    return nil
+                }
+                state.pending.append(Pending(event: event, continuation: continuation))
+                defer { state.writer = nil }
+                return state.writer
+            }
+            writer?.resume()
+        }
+    }
+
+    public func entries(after sequence: Int64, limit: Int) async throws -> [JournalEntry] {
+        try await store.entries(after: sequence, limit: limit)
+    }
+
+    public func waitForEntries(after sequence: Int64) async {
+        let id = state.withLock { state in
+            state.nextWatcherID += 1
+            return state.nextWatcherID
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let ready = state.withLock { state in
+                    if state.head > sequence || state.closed || state.cancelledWatchers.remove(id) != nil { return true }
+                    state.watchers.append(Watcher(after: sequence, id: id, continuation: continuation))
+                    return false
+                }
+                if ready { continuation.resume() }
+            }
+        } onCancel: {
+            let watcher = state.withLock { state -> Watcher? in
+                if let index = state.watchers.firstIndex(where: { $0.id == id }) {
+                    return state.watchers.remove(at: index)
+                }
+                state.cancelledWatchers.insert(id)
+                return nil
+            }
+            watcher?.continuation.resume()
+        }
+        state.withLock { _ = $0.cancelledWatchers.remove(id) }
+    }
+
+    /// Runs the writer until graceful shutdown, then drains the queue.
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            await withTaskCancellationHandler {
+                await self.writeLoop()
+            } onCancel: {
+                self.close()
+            }
+        } onGracefulShutdown: {
+            self.close()
+        }
+    }
+
+    /// Stops accepting appends; the writer commits what is already queued, then `run` returns.
+    public func close() {
+        let (writer, watchers) = state.withLock { state in
+            state.closed = true
+            defer {
+                state.writer = nil
+                state.watchers = []
+            }
+            return (state.writer, state.watchers)
+        }
+        writer?.resume()
+        for watcher in watchers { watcher.continuation.resume() }
+    }
+
+    private func nextBatch() async -> [Pending] {
+        while true {
+            let batch: [Pending]? = state.withLock { state in
+                guard !state.pending.isEmpty else { return state.closed ? [] : nil }
+                if state.pending.count <= maxBatch {
+                    defer { state.pending = [] }
+                    return state.pending
+                }
+                let batch = Array(state.pending.prefix(maxBatch))
+                state.pending.removeFirst(maxBatch)
+                return batch
+            }
+            if let batch { return batch }
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let wakeNow = state.withLock { state in
+                    if !state.pending.isEmpty || state.closed { return true }
+                    state.writer = continuation
+                    return false
+                }
+                if wakeNow { continuation.resume() }
+            }
+        }
+    }
+
+    private func writeLoop() async {
+        while true {
+            let batch = await nextBatch()
+            if batch.isEmpty { return }
+            let started = ContinuousClock.now
+            do {
+                let entries = try await store.commit(batch.map(\.event))
+                metrics?.recordCommit(duration: ContinuousClock.now - started, batchSize: batch.count)
+                for (pending, entry) in zip(batch, entries) { pending.continuation.resume(returning: entry) }
+                publish(head: entries.last?.sequence ?? 0)
+            } catch {
+                metrics?.recordFailedCommit()
+                logger.error(
+                    "Journal commit failed; reads are refused with 503 until it can commit again. Check the disk and the journal file's permissions.",
+                    metadata: ["journal.path": "\(store.path)", "journal.batch": "\(batch.count)", "error": "\(error)"])
+                let failure = JournalError(.commitFailed, detail: "\(error)")
+                for pending in batch { pending.continuation.resume(throwing: failure) }
+            }
+        }
+    }
+
+    private func publish(head: Int64) {
+        let ready = state.withLock { state -> [Watcher] in
+            state.head = max(state.head, head)
+            let ready = state.watchers.filter { $0.after < state.head }
+            state.watchers.removeAll { $0.after < state.head }
+            return ready
+        }
+        for watcher in ready { watcher.continuation.resume() }
+    }
+}
+
+extension SQLiteJournal {
+    /// Runs `body` with a started writer and shuts it down afterwards (CLI commands, tests, benchmarks).
+    public static func withRunning<T: Sendable>(
+        store: JournalStore, logger: Logger, _ body: (SQLiteJournal) async throws -> T
+    ) async throws -> T {
+        let journal = try await SQLiteJournal(store: store, logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await journal.run() }
+            do {
+                let result = try await body(journal)
+                journal.close()
+                try await group.waitForAll()
+                return result
+            } catch {
+                journal.close()
+                try await group.waitForAll()
+                throw error
+            }
+        }
+    }
+}

@@ -1,0 +1,191 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ReadAudit
+
+@main
+struct ReadAuditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "readaudit",
+        abstract: "A read-audit gateway: every look at a customer's private data is recorded, durably, before it is shown.",
+        version: ReadAuditVersion.current,
+        subcommands: [Serve.self, DemoCommand.self, Verify.self, Report.self, Keys.self])
+}
+
+/// Options shared by the commands that open a journal.
+struct JournalOptions: ParsableArguments {
+    @Option(name: .long, help: "Configuration file (YAML).")
+    var config: String?
+
+    @Option(name: .customLong("data-dir"), help: "Data directory holding journal.sqlite (overrides the configuration).")
+    var dataDirectory: String?
+
+    func load() throws -> ReadAuditConfiguration {
+        var configuration = try ReadAuditConfiguration.load(path: config)
+        if let dataDirectory { configuration.dataDirectory = dataDirectory }
+        return configuration
+    }
+}
+
+func makeLogger(_ label: String, level: String) -> Logger {
+    LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+    var logger = Logger(label: label)
+    logger.logLevel = Logger.Level(rawValue: level) ?? .info
+    return logger
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the gateway with a configuration file.")
+
+    @Option(name: .long, help: "Configuration file (YAML); see readaudit.example.yaml.")
+    var config: String
+
+    func run() async throws {
+        let configuration = try ReadAuditConfiguration.load(path: config)
+        let logger = makeLogger("readaudit", level: configuration.logLevel)
+        if configuration.credentials.isEmpty {
+            logger.warning("No credentials are configured: every read will be refused with 401. Create one with `readaudit keys create`.")
+        }
+        try await Gateway.run(configuration: configuration, logger: logger)
+    }
+}
+
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo", abstract: "Run the gateway on its embedded defaults with a sample CRM, ready to curl.")
+
+    @Option(name: .customLong("data-dir"), help: "Where the demo keeps its journal and audit copy.")
+    var dataDirectory = "./readaudit-demo-data"
+
+    @Option(name: .long, help: "Gateway port.")
+    var port = 8080
+
+    @Option(name: .customLong("crm-port"), help: "Sample CRM port.")
+    var crmPort = 8081
+
+    func run() async throws {
+        let (configuration, key) = Demo.configuration(dataDirectory: dataDirectory, gatewayPort: port, crmPort: crmPort)
+        let logger = makeLogger("readaudit", level: ProcessInfo.processInfo.environment["READAUDIT_LOG_LEVEL"] ?? "info")
+        var ports = try await Gateway.makePorts(configuration: configuration, logger: logger)
+        ports.services.append(SampleCRM.application(host: "127.0.0.1", port: crmPort, logger: logger))
+        // Unbuffered, so the banner shows at once even when stdout is a file or a pipe.
+        FileHandle.standardOutput.write(Data(Demo.banner(configuration: configuration, key: key).utf8))
+        try await Gateway.run(configuration: configuration, logger: logger, ports: ports)
+    }
+}
+
+struct Verify: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Walk the hash chain; exit 0 when intact, 1 naming the first bad sequence number.")
+
+    @OptionGroup var options: JournalOptions
+
+    @Flag(name: .customLong("read-only"), help: "Check a copy without recording the verification in it.")
+    var readOnly = false
+
+    func run() async throws {
+        let configuration = try options.load()
+        let logger = makeLogger("readaudit.verify", level: "warning")
+        guard FileManager.default.fileExists(atPath: configuration.journalPath) else {
+            throw ValidationError("No journal at \(configuration.journalPath).")
+        }
+        let store = try JournalStore(path: configuration.journalPath, readOnly: readOnly)
+        let result = try await JournalVerification.verify(store)
+        if let problem = result.problem {
+            print("FAILED: \(problem)")
+            print("\(result.verifiedCount) entries verified before it.")
+        } else {
+            print("OK: \(result.verifiedCount) entries, chain intact, head \(result.head.hex)")
+        }
+        if !readOnly {
+            try await SQLiteJournal.withRunning(store: store, logger: logger) { journal in
+                let time = SystemWallClock().now()
+                var detail = ["verified": String(result.verifiedCount)]
+                if let problem = result.problem {
+                    detail["firstBadSequence"] = String(problem.sequence)
+                    detail["problem"] = problem.kind.rawValue
+                }
+                _ = try await journal.append(AuditEventDraft(
+                    id: .make(at: time), time: time, node: configuration.node, action: .auditVerify,
+                    outcome: result.isIntact ? .ok : .failed, credential: "cli:\(NSUserName())", detail: detail))
+            }
+        }
+        if !result.isIntact { throw ExitCode(1) }
+    }
+}
+
+struct Report: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Who accessed a customer's record, when, which fields, for which interaction, with what outcome.")
+
+    @OptionGroup var options: JournalOptions
+
+    @Option(name: .long, help: "The customer id.")
+    var customer: String
+
+    @Option(name: .long, help: "Start (inclusive): YYYY-MM-DD or an RFC 3339 time.")
+    var from: String?
+
+    @Option(name: .long, help: "End (exclusive): YYYY-MM-DD or an RFC 3339 time.")
+    var to: String?
+
+    @Option(name: .long, help: "text, csv or json.")
+    var format: String = "text"
+
+    func run() async throws {
+        guard let format = AccessReport.Format(rawValue: format) else { throw ValidationError("--format must be text, csv or json") }
+        let from = try from.map { text in
+            guard let time = AuditTime(parsing: text) else { throw ValidationError("--from: not a date or RFC 3339 time: \(text)") }
+            return time
+        }
+        let to = try to.map { text in
+            guard let time = AuditTime(parsing: text) else { throw ValidationError("--to: not a date or RFC 3339 time: \(text)") }
+            return time
+        }
+        let configuration = try options.load()
+        guard FileManager.default.fileExists(atPath: configuration.journalPath) else {
+            throw ValidationError("No journal at \(configuration.journalPath).")
+        }
+        let logger = makeLogger("readaudit.report", level: "warning")
+        let store = try JournalStore(path: configuration.journalPath)
+        let entries = try await store.accesses(customer: customer, from: from, to: to)
+        // The look at the log is itself logged, before the answer is shown (PCI DSS 10.2.1.3).
+        try await SQLiteJournal.withRunning(store: store, logger: logger) { journal in
+            let time = SystemWallClock().now()
+            var detail = ["rows": String(entries.count), "format": format.rawValue]
+            if let from { detail["from"] = from.description }
+            if let to { detail["to"] = to.description }
+            _ = try await journal.append(AuditEventDraft(
+                id: .make(at: time), time: time, node: configuration.node, action: .auditReport, outcome: .ok,
+                credential: "cli:\(NSUserName())", customer: customer, detail: detail))
+        }
+        print(AccessReport(customer: customer, from: from, to: to, entries: entries).render(format), terminator: "")
+    }
+}
+
+struct Keys: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create integration credentials; only the hash goes in the configuration.",
+        subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print a new key and the credentials entry that accepts it.")
+
+        @Option(name: .long, help: "Credential name (also the Basic auth user name).")
+        var name: String
+
+        func run() async throws {
+            let key = CallerCredential.generateKey()
+            print("""
+                Key for \(name) (shown once; give it to the Genesys integration, never store it here):
+                  \(key)
+
+                Add to the configuration's credentials:
+                  - name: \(name)
+                    keyHash: "\(CallerCredential.hashText(ofKey: key))"
+
+                Genesys sends it as 'Authorization: Bearer <key>', or with Basic auth as user '\(name)' and password <key>.
+                """)
+        }
+    }
+}
