@@ -46,8 +46,8 @@ public struct ChainVerifier: Sendable {
                     message: "expected sequence \(expectedSequence) but the next stored entry is \(entry.sequence); entries were deleted")
             }
             return ChainProblem(
-                sequence: entry.sequence, kind: .brokenLink,
-                message: "sequence \(entry.sequence) appears after \(expectedSequence - 1); entries were reordered or duplicated")
+                sequence: expectedSequence, kind: .brokenLink,
+                message: "expected sequence \(expectedSequence) but found \(entry.sequence) again; entries were reordered or duplicated")
         }
         let recomputed = CanonicalEncoding.hash(of: entry.event, sequence: entry.sequence, previousHash: entry.previousHash)
         if recomputed != entry.hash {

@@ -7,7 +7,8 @@ import GRDB
 /// returns has been fsync'd. The chain head is read inside each write transaction, so another process
 /// appending to the same file (the CLI recording a verification) can never fork the chain.
 public final class JournalStore: Sendable {
-    let pool: DatabasePool
+    /// The GRDB pool (one writer connection, concurrent readers). Public for tests and tooling.
+    public let pool: DatabasePool
     /// Path of the SQLite file.
     public let path: String
 

@@ -59,6 +59,9 @@ public final class SQLiteJournal: AuditJournal, Service {
         }
     }
 
+    /// Appends waiting for the writer (for tests and diagnostics).
+    public var pendingCount: Int { state.withLock { $0.pending.count } }
+
     public func entries(after sequence: Int64, limit: Int) async throws -> [JournalEntry] {
         try await store.entries(after: sequence, limit: limit)
     }

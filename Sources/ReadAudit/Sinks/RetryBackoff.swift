@@ -17,8 +17,8 @@ public struct RetryBackoff: Sendable, Equatable {
         let exponent = min(failures - 1, 30)
         var delay = initial * (1 << exponent)
         if delay > maximum { delay = maximum }
-        let factor = 0.8 + 0.4 * min(max(jitter, 0), 1)
-        return delay * factor
+        let perMille = 800 + Int((400 * min(max(jitter, 0), 1)).rounded())
+        return delay * perMille / 1000
     }
 
     /// A delivery succeeded: the next failure starts from `initial` again.

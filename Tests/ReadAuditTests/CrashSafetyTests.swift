@@ -1,0 +1,99 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import ReadAudit
+import ReadAuditTestSupport
+import Synchronization
+import Testing
+
+/// The real binary, killed with SIGKILL mid-load, loses no event it acknowledged.
+@Suite struct CrashSafetyTests {
+    static func configuration(directory: TemporaryDirectory, crmURL: String) throws -> String {
+        let path = directory.file("readaudit.yaml")
+        try """
+            node: crash-test
+            dataDirectory: \(directory.path)
+            logLevel: info
+            listen: {host: 127.0.0.1, port: 0}
+            crm: {url: "\(crmURL)", connectTimeoutMs: 1000, readTimeoutMs: 2000}
+            credentials:
+              - name: \(TestCredentials.name)
+                keyHash: "\(CallerCredential.hashText(ofKey: TestCredentials.key))"
+            sinks:
+              - {type: file, name: file, path: audit.jsonl}
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func everyAcknowledgedEventSurvivesSIGKILLAndTheChainVerifies() async throws {
+        try await StubCRM().run { crm in
+            let directory = try TemporaryDirectory()
+            defer { directory.remove() }
+            let config = try Self.configuration(directory: directory, crmURL: crm.urlTemplate)
+
+            let gateway = try RunningGateway(arguments: ["serve", "--config", config])
+            let port = try await gateway.waitForPort()
+            let acknowledged = LockedBox<[String]>([])
+            let killed = LockedBox(false)
+
+            // 16 concurrent clients read until the process dies under them.
+            await withTaskGroup(of: Void.self) { group in
+                for worker in 0..<16 {
+                    group.addTask {
+                        while !killed.withLock({ $0 }) {
+                            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/customer-data")
+                            request.method = .POST
+                            request.headers.add(name: "Authorization", value: TestCredentials.bearer)
+                            request.headers.add(name: "Content-Type", value: "application/json")
+                            request.body = .bytes(ByteBuffer(string: TestCredentials.body(customerId: worker % 2 == 0 ? "C-1" : "C-2")))
+                            guard let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(5)) else { continue }
+                            if let id = response.headers.first(name: "Audit-Event-Id"), response.status == .ok {
+                                acknowledged.withLock { $0.append(id) }
+                            }
+                            _ = try? await response.body.collect(upTo: 1 << 20)
+                        }
+                    }
+                }
+                group.addTask {
+                    // Kill once a few hundred reads have been acknowledged, with more in flight.
+                    while acknowledged.withLock({ $0.count }) < 300 { try? await Task.sleep(for: .milliseconds(5)) }
+                    gateway.kill9()
+                    killed.withLock { $0 = true }
+                }
+            }
+            let ids = acknowledged.withLock { $0 }
+            #expect(ids.count >= 300)
+
+            // Restart on the same data directory: it must start, and every acknowledged id must be there.
+            let restarted = try RunningGateway(arguments: ["serve", "--config", config])
+            _ = try await restarted.waitForPort()
+            let store = try JournalStore(path: directory.file("journal.sqlite"))
+            let stored = Set(try await store.entries(after: 0, limit: 1_000_000).map(\.event.id.rawValue))
+            let missing = ids.filter { !stored.contains($0) }
+            #expect(missing.isEmpty, "acknowledged but not in the journal: \(missing.prefix(5))")
+
+            // The file sink catches up after the restart without losing or repeating a line.
+            let head = try await store.headSequence()
+            var lines: [Int64] = []
+            for _ in 0..<1000 {
+                lines = try Self.sequences(inFile: directory.file("audit.jsonl"))
+                if lines.last ?? 0 >= head { break }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            #expect(lines == Array(1...(lines.last ?? 0)), "the JSON-lines copy must hold each sequence once, in order")
+            #expect((lines.last ?? 0) >= head)
+            restarted.terminate()
+
+            let verify = try ReadAuditBinary.run(["verify", "--data-dir", directory.path])
+            #expect(verify.status == 0, "\(verify.stdout)")
+        }
+    }
+
+    static func sequences(inFile path: String) throws -> [Int64] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap { line in
+            guard let range = line.range(of: #""seq":(\d+)"#, options: .regularExpression) else { return nil }
+            return Int64(line[range].dropFirst(6))
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import Logging
+import ReadAudit
+import ReadAuditTestSupport
+import ServiceLifecycle
+import Testing
+
+/// The file sink and its shipper: every event copied once, across restarts, partial writes and outages.
+@Suite struct ShippingTests {
+    static func fill(_ store: JournalStore, count: Int) async throws {
+        try await SQLiteJournal.withRunning(store: store, logger: Logger(label: "test")) { journal in
+            for index in 0..<count { _ = try await journal.append(JournalTests.draft(index)) }
+        }
+    }
+
+    /// Runs a shipper for `sink` until it has shipped everything up to the journal's head.
+    static func ship(_ store: JournalStore, to sink: any AuditSink) async throws {
+        let journal = try await SQLiteJournal(store: store, logger: Logger(label: "test"))
+        let head = try await store.headSequence()
+        let shipper = Shipper(sink: sink, journal: journal, store: store, clock: ManualClock(), batchSize: 7, pollInterval: .milliseconds(20), logger: Logger(label: "test"))
+        let group = ServiceGroup(configuration: .init(services: [journal, shipper], logger: Logger(label: "test")))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            while try await store.cursor(sink: sink.name) ?? 0 < head { try await Task.sleep(for: .milliseconds(5)) }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
+
+    static func sequences(_ path: String) throws -> [Int64] {
+        try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map { line in
+            guard case .object(let members) = try JSONParser.parse(Array(line.utf8)),
+                case .number(let seq)? = members.first(where: { $0.0 == "seq" })?.1
+            else { throw TestSupportError("bad line") }
+            return Int64(seq)!
+        }
+    }
+
+    @Test func theFileSinkWritesEachEventOnceAcrossRestarts() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try JournalStore(path: directory.file("journal.sqlite"))
+        try await Self.fill(store, count: 30)
+        try await Self.ship(store, to: FileSink(path: directory.file("audit.jsonl")))
+        try await Self.fill(store, count: 20)
+        try await Self.ship(store, to: FileSink(path: directory.file("audit.jsonl")))
+        #expect(try Self.sequences(directory.file("audit.jsonl")) == Array(1...50))
+    }
+
+    @Test func aCrashBetweenWriteAndCursorNeitherLosesNorDuplicates() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try JournalStore(path: directory.file("journal.sqlite"))
+        try await Self.fill(store, count: 10)
+        let path = directory.file("audit.jsonl")
+        // The file holds 1...6 and half of line 7; the stored cursor says only 3 were accepted.
+        let entries = try await store.entries(after: 0, limit: 10)
+        var text = entries.prefix(6).map { String(decoding: $0.jsonBytes, as: UTF8.self) + "\n" }.joined()
+        text += String(String(decoding: entries[6].jsonBytes, as: UTF8.self).prefix(40))
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        try await store.saveCursor(sink: "file", sequence: 3, at: ManualClock().now())
+
+        try await Self.ship(store, to: FileSink(path: path))
+        #expect(try Self.sequences(path) == Array(1...10))
+        // Every line is the journal's own export of that entry.
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
+        #expect(lines == entries.map { String(decoding: $0.jsonBytes, as: UTF8.self) })
+    }
+
+    @Test func aSinkOutageDelaysDeliveryAndLosesNothing() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try JournalStore(path: directory.file("journal.sqlite"))
+        try await Self.fill(store, count: 25)
+        let sink = RecordingSink()
+        sink.failing = true
+        let journal = try await SQLiteJournal(store: store, logger: Logger(label: "test"))
+        let shipper = Shipper(sink: sink, journal: journal, store: store, clock: ManualClock(), batchSize: 10, pollInterval: .milliseconds(20), logger: Logger(label: "test"))
+        let group = ServiceGroup(configuration: .init(services: [journal, shipper], logger: Logger(label: "test")))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            // While the sink is down, the appends keep going and the cursor stays put.
+            _ = try await journal.append(JournalTests.draft(99))
+            #expect(try await store.cursor(sink: sink.name) == nil)
+            sink.failing = false
+            while try await store.cursor(sink: sink.name) ?? 0 < 26 { try await Task.sleep(for: .milliseconds(5)) }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+        #expect(sink.delivered.map(\.sequence) == Array(1...26))
+    }
+
+    @Test func backoffGrowsIsCappedAndResets() {
+        var backoff = RetryBackoff(initial: .milliseconds(100), maximum: .seconds(1))
+        #expect(backoff.nextDelay(jitter: 0.5) == .milliseconds(100))
+        #expect(backoff.nextDelay(jitter: 0.5) == .milliseconds(200))
+        #expect(backoff.nextDelay(jitter: 0.5) == .milliseconds(400))
+        #expect(backoff.nextDelay(jitter: 0.5) == .milliseconds(800))
+        #expect(backoff.nextDelay(jitter: 0.5) == .seconds(1))
+        #expect(backoff.nextDelay(jitter: 1) == .milliseconds(1200))
+        #expect(backoff.nextDelay(jitter: 0) == .milliseconds(800))
+        backoff.reset()
+        #expect(backoff.nextDelay(jitter: 0.5) == .milliseconds(100))
+    }
+}
