@@ -21,7 +21,7 @@ struct JournalOptions: ParsableArguments {
     var dataDirectory: String?
 
     func load() throws -> ReadAuditConfiguration {
-        var configuration = try ReadAuditConfiguration.load(path: config)
+        var configuration = try ReadAuditConfiguration.load(path: config, resolvingSecrets: false)
         if let dataDirectory { configuration.dataDirectory = dataDirectory }
         return configuration
     }
@@ -91,12 +91,7 @@ struct Verify: AsyncParsableCommand {
         }
         let store = try JournalStore(path: configuration.journalPath, readOnly: readOnly)
         let result = try await JournalVerification.verify(store)
-        if let problem = result.problem {
-            print("FAILED: \(problem)")
-            print("\(result.verifiedCount) entries verified before it.")
-        } else {
-            print("OK: \(result.verifiedCount) entries, chain intact, head \(result.head.hex)")
-        }
+        // The verification is recorded in the chain before its answer is shown (PCI DSS 10.2.1.3).
         if !readOnly {
             try await SQLiteJournal.withRunning(store: store, logger: logger) { journal in
                 let time = SystemWallClock().now()
@@ -110,7 +105,12 @@ struct Verify: AsyncParsableCommand {
                     outcome: result.isIntact ? .ok : .failed, credential: "cli:\(NSUserName())", detail: detail))
             }
         }
-        if !result.isIntact { throw ExitCode(1) }
+        if let problem = result.problem {
+            print("FAILED: \(problem)")
+            print("\(result.verifiedCount) entries verified before it.")
+            throw ExitCode(1)
+        }
+        print("OK: \(result.verifiedCount) entries, chain intact, head \(result.head.hex)")
     }
 }
 

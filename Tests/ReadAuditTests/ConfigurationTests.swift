@@ -44,6 +44,15 @@ import Testing
         #expect("\(configuration.crm.auth)".contains("s3cret") == false)
     }
 
+    @Test func journalCommandsDoNotNeedTheCRMSecrets() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("c.yaml")
+        try "crm: {url: 'http://x/{customerId}', auth: {type: bearer, token: {env: UNSET_VARIABLE}}}".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: ConfigurationError.self) { try ReadAuditConfiguration.load(path: path, environment: [:]) }
+        #expect(try ReadAuditConfiguration.load(path: path, environment: [:], resolvingSecrets: false).crm.urlTemplate == "http://x/{customerId}")
+    }
+
     @Test(arguments: [
         ("colour: blue", "colour"),
         ("crm: {url: 'http://x/customers'}", "crm.url"),
@@ -53,6 +62,10 @@ import Testing
         ("sinks: [{type: kafka}]", "sinks[0].type"),
         ("crm: {url: 'http://x/{customerId}', auth: {type: bearer, token: {env: UNSET_VARIABLE}}}", "crm.auth.token"),
         ("journal: {maxBatch: many}", "journal.maxBatch"),
+        ("listen: {port: 70000}", "listen.port"),
+        ("logLevel: loud", "logLevel"),
+        ("crm: {url: 'http://x/{customerId}', readTimeoutMs: -1}", "crm.connectTimeoutMs and crm.readTimeoutMs"),
+        ("crm: {url: 'http://x/{customerId}', auth: {type: none, token: x}}", "crm.auth.token"),
     ])
     func mistakesAreReportedByKey(_ yaml: String, _ key: String) {
         #expect { try load(yaml) } throws: { error in

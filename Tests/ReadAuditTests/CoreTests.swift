@@ -80,7 +80,16 @@ import Testing
             "address": .object([("city", .string("X")), ("geo", .object([("lat", .number("1"))]))]),
             "phones": .array([.string("1"), .string("2")]), "empty": .object([]), "name": .string("N"),
         ])
-        #expect(flat.map(\.0) == ["address_city", "address_geo_lat", "empty", "name", "phones_0", "phones_1"])
+        #expect(flat.map(\.name) == ["address_city", "address_geo_lat", "empty", "name", "phones_0", "phones_1"])
+        #expect(flat.map(\.leaf) == ["city", "lat", "empty", "name", "phones", "phones"])
+    }
+
+    @Test func aFlatteningCollisionIsDecidedTheSameWayEveryTime() {
+        for _ in 0..<20 {
+            let flat = JSONValue.flatten(["a_b": .string("literal"), "a": .object([("b", .string("nested"))])])
+            #expect(flat.map(\.name) == ["a_b"])
+            #expect(flat.first?.value == .string("literal"))
+        }
     }
 }
 
@@ -113,6 +122,18 @@ import Testing
         let result = FieldPolicy(masks: ["card_pan": .pan]).apply(to: record, for: credential)
         #expect(result.fields.map(\.0) == ["card_pan"])
         #expect(result.fields.first?.1 == .string("400000******7899"))
+    }
+
+    @Test func aMaskCoversItsFieldWhereverTheCRMNestsIt() {
+        let record: [String: JSONValue] = [
+            "payment": .object([("cardNumber", .string("4000001234567899"))]),
+            "people": .array([.object([("ssn", .string("123-45-6789"))])]),
+            "cardNumber": .array([.string("5555550000004444")]),
+        ]
+        let result = FieldPolicy().apply(to: record, for: credential)
+        #expect(result.fields.map(\.0) == ["cardNumber_0", "payment_cardNumber", "people_0_ssn"])
+        #expect(result.fields.map(\.1) == [.string("555555******4444"), .string("400000******7899"), .string("***-**-6789")])
+        #expect(result.maskedNames == ["cardNumber_0", "payment_cardNumber", "people_0_ssn"])
     }
 
     @Test func fieldsOutsideTheCredentialsListAreDropped() {

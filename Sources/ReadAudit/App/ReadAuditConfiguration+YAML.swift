@@ -3,7 +3,7 @@ import Yams
 
 extension ReadAuditConfiguration {
     /// Applies the keys present in `root`; absent keys keep their defaults. Unknown keys are errors.
-    mutating func apply(_ root: Node, environment: [String: String], baseDirectory: String) throws {
+    mutating func apply(_ root: Node, environment: [String: String], baseDirectory: String, resolvingSecrets: Bool = true) throws {
         let top = try YAMLMap(root, path: "")
         try top.allowOnly(["node", "dataDirectory", "listen", "logLevel", "journal", "request", "crm", "masks", "credentials", "sinks"])
         if let value = try top.string("node") { node = value }
@@ -33,7 +33,9 @@ extension ReadAuditConfiguration {
             if let value = try crmMap.int("connectTimeoutMs") { crm.connectTimeout = .milliseconds(value) }
             if let value = try crmMap.int("readTimeoutMs") { crm.readTimeout = .milliseconds(value) }
             if let value = try crmMap.int("maxResponseBytes") { crm.maxResponseBytes = value }
-            if let auth = try crmMap.map("auth") { crm.auth = try Self.crmAuth(auth, environment: environment) }
+            if let auth = try crmMap.map("auth") {
+                crm.auth = try Self.crmAuth(auth, environment: environment, resolvingSecrets: resolvingSecrets)
+            }
         }
         if let masksMap = try top.map("masks") { masks = try Self.masks(masksMap) }
         if let list = try top.list("credentials") {
@@ -76,9 +78,13 @@ extension ReadAuditConfiguration {
         return out
     }
 
-    static func crmAuth(_ map: YAMLMap, environment: [String: String]) throws -> CRMAuth {
+    static func crmAuth(_ map: YAMLMap, environment: [String: String], resolvingSecrets: Bool) throws -> CRMAuth {
+        func secret(_ map: YAMLMap, _ key: String, environment: [String: String]) throws -> Secret {
+            resolvingSecrets ? try Self.secret(map, key, environment: environment) : Secret("")
+        }
         switch try map.string("type") ?? "none" {
         case "none":
+            try map.allowOnly(["type"])
             return .none
         case "bearer":
             try map.allowOnly(["type", "token"])

@@ -59,8 +59,11 @@ public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
 }
 
 extension ReadAuditConfiguration {
-    /// Loads `path` (YAML), then applies `READAUDIT_*` overrides from `environment`.
-    public static func load(path: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ReadAuditConfiguration {
+    /// Loads `path` (YAML), then applies `READAUDIT_*` overrides from `environment`. Commands that only read
+    /// the journal (`verify`, `report`) pass `resolvingSecrets: false`, so they work without the CRM's secrets.
+    public static func load(
+        path: String?, environment: [String: String] = ProcessInfo.processInfo.environment, resolvingSecrets: Bool = true
+    ) throws -> ReadAuditConfiguration {
         var configuration = ReadAuditConfiguration()
         if let path {
             let text: String
@@ -70,7 +73,9 @@ extension ReadAuditConfiguration {
                 throw ConfigurationError("cannot read configuration file \(path): \(error.localizedDescription)")
             }
             let node = try Yams.compose(yaml: text) ?? Node.mapping([:])
-            try configuration.apply(node, environment: environment, baseDirectory: (path as NSString).deletingLastPathComponent)
+            try configuration.apply(
+                node, environment: environment, baseDirectory: (path as NSString).deletingLastPathComponent,
+                resolvingSecrets: resolvingSecrets)
         }
         try configuration.applyOverrides(environment)
         return configuration
@@ -106,6 +111,15 @@ extension ReadAuditConfiguration {
         for case .file(let name, _) in sinks where !sinkNames.insert(name).inserted {
             throw ConfigurationError("sinks: the name \(name) is used twice")
         }
+        guard (0...65535).contains(port) else { throw ConfigurationError("listen.port must be between 0 and 65535") }
+        guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
+            throw ConfigurationError("logLevel must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        guard journalBusyTimeout >= .zero else { throw ConfigurationError("journal.busyTimeoutMs must not be negative") }
+        guard crm.connectTimeout > .zero, crm.readTimeout > .zero else {
+            throw ConfigurationError("crm.connectTimeoutMs and crm.readTimeoutMs must be positive")
+        }
+        guard crm.maxResponseBytes > 0 else { throw ConfigurationError("crm.maxResponseBytes must be positive") }
         guard (1...100_000).contains(journalMaxBatch) else { throw ConfigurationError("journal.maxBatch must be between 1 and 100000") }
         guard (1024...1_048_576).contains(maxBodyBytes) else { throw ConfigurationError("request.maxBodyBytes must be between 1024 and 1048576") }
     }

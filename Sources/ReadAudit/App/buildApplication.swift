@@ -78,7 +78,7 @@ public func buildApplication(
 extension Response {
     static func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
         Response(
-            status: status, headers: [.contentType: "application/json", .cacheControl: "no-store"],
+            status: status, headers: [.contentType: "application/json", .cacheControl: "no-store", .pragma: "no-cache"],
             body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 }

@@ -4,7 +4,7 @@ public struct CRMConfiguration: Sendable {
     public var urlTemplate: String
     public var auth: CRMAuth
     public var connectTimeout: Duration
-    /// Longest wait for the whole response.
+    /// Longest silence while reading the response; a whole call is also bounded by connect + read timeouts.
     public var readTimeout: Duration
     /// Largest CRM response accepted; bigger ones are an upstream error.
     public var maxResponseBytes: Int

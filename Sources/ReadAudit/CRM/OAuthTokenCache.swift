@@ -33,14 +33,18 @@ actor OAuthTokenCache {
 
     func invalidate() { cached = nil }
 
+    /// application/x-www-form-urlencoded: unreserved characters as they are, everything else %XX.
+    static func formEncode(_ text: String) -> String { CRMConfiguration.encodePathSegment(text) }
+
     private func fetch() async throws -> (Secret, ContinuousClock.Instant) {
         var request = HTTPClientRequest(url: tokenURL)
         request.method = .POST
-        let basic = Data("\(clientId):\(clientSecret.value)".utf8).base64EncodedString()
+        // RFC 6749 2.3.1: the id and secret are form-encoded before they are joined for Basic auth.
+        let basic = Data("\(Self.formEncode(clientId)):\(Self.formEncode(clientSecret.value))".utf8).base64EncodedString()
         request.headers.add(name: "Authorization", value: "Basic \(basic)")
         request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
         var form = "grant_type=client_credentials"
-        if let scope { form += "&scope=" + CRMConfiguration.encodePathSegment(scope) }
+        if let scope { form += "&scope=" + Self.formEncode(scope) }
         request.body = .bytes(ByteBuffer(string: form))
         let response = try await client.execute(request, timeout: .seconds(10))
         guard response.status.code == 200 else {
@@ -51,8 +55,9 @@ actor OAuthTokenCache {
             case .string(let token)? = members.first(where: { $0.0 == "access_token" })?.1
         else { throw CustomerSourceError(.failed, "OAuth token response has no access_token") }
         var lifetime = 3600
-        if case .number(let text)? = members.first(where: { $0.0 == "expires_in" })?.1, let seconds = Double(text) {
-            lifetime = Int(seconds)
+        if case .number(let text)? = members.first(where: { $0.0 == "expires_in" })?.1, let seconds = Double(text), seconds.isFinite {
+            // A token endpoint's number is not trusted either: a day at most, a second at least.
+            lifetime = Int(min(max(seconds, 1), 86_400))
         }
         // Renew a little early so a token never expires between our check and the CRM's.
         let margin = min(30, lifetime / 10)

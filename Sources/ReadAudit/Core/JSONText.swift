@@ -44,10 +44,11 @@ public struct JSONText: Sendable {
         raw("]")
     }
 
-    /// A JSON object of strings with keys in sorted order, so equal maps always give equal bytes.
+    /// A JSON object of strings with keys in UTF-8 byte order (as the canonical encoding), so equal maps
+    /// always give equal bytes.
     public mutating func stringMap(_ values: [String: String]) {
         raw("{")
-        for (index, key) in values.keys.sorted().enumerated() {
+        for (index, key) in values.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {
             if index > 0 { raw(",") }
             string(key)
             raw(":")

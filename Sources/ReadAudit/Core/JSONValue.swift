@@ -50,23 +50,36 @@ public enum JSONValue: Sendable, Equatable {
         }
     }
 
-    /// Flattens nested objects and arrays into one level, joining names with `_` (`address_city`,
-    /// `phones_0`), because Genesys Agent Scripts read flat scalar fields only. Sorted by name.
-    public static func flatten(_ members: [String: JSONValue]) -> [(String, JSONValue)] {
-        var out: [(String, JSONValue)] = []
-        func visit(_ prefix: String, _ value: JSONValue) {
+    /// One scalar of a flattened record.
+    public struct FlatField: Sendable, Equatable {
+        /// The flattened name: object keys and array indexes joined with `_` (`address_city`, `phones_0`).
+        public var name: String
+        /// The innermost object key on the way (`cardNumber` for `payment_cardNumber` or `cardNumber_1`),
+        /// so a mask for a field name also covers that field wherever the CRM nests it.
+        public var leaf: String
+        public var value: JSONValue
+    }
+
+    /// Flattens nested objects and arrays into one level, because Genesys Agent Scripts read flat scalar
+    /// fields only. Sorted by name. When two paths flatten to one name (a key `a_b` beside `a: {b}`), the
+    /// shallower one wins, and of equals the one first in document order, so the answer is deterministic.
+    public static func flatten(_ members: [String: JSONValue]) -> [FlatField] {
+        var best: [String: (depth: Int, order: Int, field: FlatField)] = [:]
+        var order = 0
+        func visit(_ prefix: String, _ leaf: String, _ depth: Int, _ value: JSONValue) {
             switch value {
             case .object(let members) where !members.isEmpty:
-                for (key, child) in members { visit(prefix.isEmpty ? key : prefix + "_" + key, child) }
+                for (key, child) in members { visit(prefix + "_" + key, key, depth + 1, child) }
             case .array(let items) where !items.isEmpty:
-                for (index, child) in items.enumerated() { visit(prefix + "_" + String(index), child) }
+                for (index, child) in items.enumerated() { visit(prefix + "_" + String(index), leaf, depth + 1, child) }
             default:
-                out.append((prefix, value))
+                order += 1
+                if let existing = best[prefix], existing.depth <= depth { return }
+                best[prefix] = (depth, order, FlatField(name: prefix, leaf: leaf, value: value))
             }
         }
-        for (key, value) in members { visit(key, value) }
-        var seen = Set<String>()
-        return out.sorted { $0.0 < $1.0 }.filter { seen.insert($0.0).inserted }
+        for key in members.keys.sorted() { visit(key, key, 0, members[key]!) }
+        return best.values.map(\.field).sorted { $0.name < $1.name }
     }
 }
 

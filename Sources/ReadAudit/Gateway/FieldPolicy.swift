@@ -49,9 +49,11 @@ public struct FieldPolicy: Sendable {
     public func apply(to record: [String: JSONValue], for credential: CallerCredential) -> ProjectedRecord {
         var out: [(String, JSONValue)] = []
         var masked: [String] = []
-        for (name, value) in JSONValue.flatten(record) {
+        for field in JSONValue.flatten(record) {
+            let name = field.name
+            let value = field.value
             if let allowed = credential.allowedFields, !allowed.contains(name) { continue }
-            if let rule = credential.masks[name] ?? masks[name] {
+            if let rule = credential.masks[name] ?? masks[name] ?? credential.masks[field.leaf] ?? masks[field.leaf] {
                 out.append((name, Self.mask(value, rule)))
                 if value != .null { masked.append(name) }
             } else {

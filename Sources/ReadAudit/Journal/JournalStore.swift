@@ -54,7 +54,7 @@ public final class JournalStore: Sendable {
             sealed.reserveCapacity(events.count)
             for event in events {
                 sequence += 1
-                let entry = JournalEntry.seal(event, sequence: sequence, after: previous)
+                let entry = JournalEntry.seal(event.storable, sequence: sequence, after: previous)
                 try insert.execute(arguments: Self.arguments(for: entry))
                 previous = entry.hash
                 sealed.append(entry)

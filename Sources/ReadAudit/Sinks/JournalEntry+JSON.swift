@@ -1,5 +1,5 @@
 extension JournalEntry {
-    /// The entry as one JSON object, the shape every sink exports (field names stable; see docs/events.md).
+    /// The entry as one JSON object, the shape every sink exports (field names stable; see docs/canonical-encoding.md).
     public var jsonBytes: [UInt8] {
         var json = JSONText(capacity: 640)
         let e = event

@@ -66,6 +66,15 @@ public final class Shipper: Service {
                 await waitUntil(newEntriesAfter: nil, orAfter: delay)
             }
         }
+        // Graceful shutdown: one last pass, so what was appended up to the stop (the gateway.stop event)
+        // reaches the sink now rather than at the next start. No retries: the journal still holds it.
+        if !Task.isCancelled, !retrying {
+            let rest = try await journal.entries(after: cursor, limit: batchSize)
+            if !rest.isEmpty, await sink.deliver(SinkBatch(entries: rest)) == .delivered {
+                cursor = rest.last!.sequence
+                try await store.saveCursor(sink: sink.name, sequence: cursor, at: clock.now())
+            }
+        }
         logger.info("Shipper stopped", metadata: ["sink": "\(sink.name)", "cursor": "\(cursor)"])
     }
 
