@@ -99,6 +99,22 @@ func measureAppends(journal: SQLiteJournal, writers: Int, seconds: Double) async
     return Sample(operations: latencies.count, elapsed: clock.now - start, latencies: latencies)
 }
 
+/// One event per SQLite transaction, called directly: the commit without the writer's queueing.
+func measureDirectCommits(store: JournalStore, seconds: Double) throws -> Sample {
+    var latencies: [Duration] = []
+    let clock = ContinuousClock()
+    let start = clock.now
+    let end = start + .milliseconds(Int(seconds * 1000))
+    var index = 0
+    while clock.now < end {
+        let before = clock.now
+        _ = try store.commit([event(index)])
+        latencies.append(clock.now - before)
+        index += 1
+    }
+    return Sample(operations: latencies.count, elapsed: clock.now - start, latencies: latencies)
+}
+
 func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 
 let options = Options(CommandLine.arguments)
@@ -109,6 +125,7 @@ let synchronous = try store.synchronousLevel()
 precondition(synchronous == 2, "the benchmark must run with synchronous=FULL")
 
 var fsyncP50: [Double] = [], fsyncP99: [Double] = [], fsyncRate: [Double] = []
+var directRate: [Double] = [], directP50: [Double] = [], directP99: [Double] = []
 var rate: [Int: [Double]] = [:], p50: [Int: [Double]] = [:], p99: [Int: [Double]] = [:]
 
 try await SQLiteJournal.withRunning(store: store, logger: Logger(label: "bench")) { journal in
@@ -118,6 +135,11 @@ try await SQLiteJournal.withRunning(store: store, logger: Logger(label: "bench")
         fsyncP99.append(raw.percentile(0.99).milliseconds)
         fsyncRate.append(raw.perSecond)
         var line = "round \(round): fsync p50 \(String(format: "%.3f", raw.percentile(0.5).milliseconds)) ms"
+        let direct = try measureDirectCommits(store: store, seconds: options.seconds)
+        directRate.append(direct.perSecond)
+        directP50.append(direct.percentile(0.5).milliseconds)
+        directP99.append(direct.percentile(0.99).milliseconds)
+        line += String(format: " | direct commit p50 %.3f ms", direct.percentile(0.5).milliseconds)
         for writers in options.writers {
             let sample = try await measureAppends(journal: journal, writers: writers, seconds: options.seconds)
             rate[writers, default: []].append(sample.perSecond)
@@ -139,6 +161,8 @@ print("")
 print("| case | ops/s | p50 ms | p99 ms | p50 ÷ fsync p50 |")
 print("|---|---:|---:|---:|---:|")
 print(String(format: "| raw fsync (512 B write + fsync) | %.0f | %.3f | %.3f | 1.00 |", median(fsyncRate), fsync50, median(fsyncP99)))
+print(String(format: "| SQLite commit of 1 event, called directly | %.0f | %.3f | %.3f | %.2f |",
+             median(directRate), median(directP50), median(directP99), median(directP50) / fsync50))
 for writers in options.writers {
     print(String(format: "| journal append, %d writer%@ | %.0f | %.3f | %.3f | %.2f |",
                  writers, writers == 1 ? "" : "s", median(rate[writers]!), median(p50[writers]!), median(p99[writers]!),

@@ -36,28 +36,34 @@ public final class JournalStore: Sendable {
     }
 
     /// Seals `events` after the current head and commits them in one durable transaction.
-    func commit(_ events: [AuditEventDraft]) async throws -> [JournalEntry] {
-        try await pool.write { db in
-            var sequence: Int64 = 0
-            var previous = ChainHash.genesis
-            if let head = try Row.fetchOne(db, sql: "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1") {
-                sequence = head["seq"]
-                let bytes: Data = head["hash"]
-                previous = ChainHash(bytes: Array(bytes)) ?? .genesis
-            }
-            let insert = try db.cachedStatement(sql: """
-                INSERT INTO events (seq, id, time_us, node, action, outcome, code, credential, agent, interaction,
-                    customer, fields, masked, source, genesys, detail, prev_hash, hash)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
+    /// Synchronous on purpose: the journal's writer thread calls it, so a commit costs no task hops.
+    public func commit(_ events: [AuditEventDraft]) throws -> [JournalEntry] {
+        try pool.writeWithoutTransaction { db in
             var sealed = [JournalEntry]()
             sealed.reserveCapacity(events.count)
-            for event in events {
-                sequence += 1
-                let entry = JournalEntry.seal(event.storable, sequence: sequence, after: previous)
-                try insert.execute(arguments: Self.arguments(for: entry))
-                previous = entry.hash
-                sealed.append(entry)
+            // IMMEDIATE takes the write lock up front, so the head read below cannot go stale.
+            try db.inTransaction(.immediate) {
+                var sequence: Int64 = 0
+                var previous = ChainHash.genesis
+                let headQuery = try db.cachedStatement(sql: "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1")
+                if let head = try Row.fetchOne(headQuery) {
+                    sequence = head["seq"]
+                    let bytes: Data = head["hash"]
+                    previous = ChainHash(bytes: Array(bytes)) ?? .genesis
+                }
+                let insert = try db.cachedStatement(sql: """
+                    INSERT INTO events (seq, id, time_us, node, action, outcome, code, credential, agent, interaction,
+                        customer, fields, masked, source, genesys, detail, prev_hash, hash)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+                for event in events {
+                    sequence += 1
+                    let entry = JournalEntry.seal(event.storable, sequence: sequence, after: previous)
+                    try insert.execute(arguments: Self.arguments(for: entry))
+                    previous = entry.hash
+                    sealed.append(entry)
+                }
+                return .commit
             }
             return sealed
         }

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -5,14 +6,22 @@ import Synchronization
 /// The embedded journal: one writer that folds every concurrent append into one transaction and one fsync.
 ///
 /// `append` parks the caller until the batch holding its event has committed; no caller resumes before
-/// its event is durable. Run it as a `Service`; on graceful shutdown it drains what is queued, then stops.
-public final class SQLiteJournal: AuditJournal, Service {
+/// its event is durable. The writer is a dedicated thread (a commit blocks on fsync, which must not
+/// hold a cooperative-pool thread), started by `run`. On graceful shutdown it drains what is queued, then stops.
+public final class SQLiteJournal: AuditJournal, Service, @unchecked Sendable {
     /// The file and its queries; shared with shippers, `verify` and reports.
     public let store: JournalStore
     private let maxBatch: Int
     private let metrics: JournalMetrics?
     private let logger: Logger
-    private let state = Mutex(State())
+
+    // Appends and the writer thread meet here. `condition` guards `pending` and `closed`.
+    private let condition = NSCondition()
+    private var pending: [Pending] = []
+    private var closed = false
+
+    // Readers waiting for new entries (shippers).
+    private let watchState = Mutex(WatchState())
 
     private struct Pending {
         var event: AuditEventDraft
@@ -25,11 +34,9 @@ public final class SQLiteJournal: AuditJournal, Service {
         var continuation: CheckedContinuation<Void, Never>
     }
 
-    private struct State {
-        var pending: [Pending] = []
-        var writer: CheckedContinuation<Void, Never>?
-        var closed = false
+    private struct WatchState {
         var head: Int64 = 0
+        var closed = false
         var watchers: [Watcher] = []
         var nextWatcherID: UInt64 = 0
         var cancelledWatchers: Set<UInt64> = []
@@ -41,39 +48,42 @@ public final class SQLiteJournal: AuditJournal, Service {
         self.metrics = metrics
         self.logger = logger
         let head = try await store.headSequence()
-        state.withLock { $0.head = head }
+        watchState.withLock { $0.head = head }
     }
 
     public func append(_ event: AuditEventDraft) async throws -> JournalEntry {
         try await withCheckedThrowingContinuation { continuation in
-            let writer: CheckedContinuation<Void, Never>? = state.withLock { state in
-                if state.closed {
-                    continuation.resume(throwing: JournalError(.closed, detail: "the journal has shut down"))
-                    return nil
-                }
-                state.pending.append(Pending(event: event, continuation: continuation))
-                defer { state.writer = nil }
-                return state.writer
+            condition.lock()
+            if closed {
+                condition.unlock()
+                continuation.resume(throwing: JournalError(.closed, detail: "the journal has shut down"))
+                return
             }
-            writer?.resume()
+            pending.append(Pending(event: event, continuation: continuation))
+            condition.signal()
+            condition.unlock()
         }
     }
 
     /// Appends waiting for the writer (for tests and diagnostics).
-    public var pendingCount: Int { state.withLock { $0.pending.count } }
+    public var pendingCount: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return pending.count
+    }
 
     public func entries(after sequence: Int64, limit: Int) async throws -> [JournalEntry] {
         try await store.entries(after: sequence, limit: limit)
     }
 
     public func waitForEntries(after sequence: Int64) async {
-        let id = state.withLock { state in
+        let id = watchState.withLock { state in
             state.nextWatcherID += 1
             return state.nextWatcherID
         }
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let ready = state.withLock { state in
+                let ready = watchState.withLock { state in
                     if state.head > sequence || state.closed || state.cancelledWatchers.remove(id) != nil { return true }
                     state.watchers.append(Watcher(after: sequence, id: id, continuation: continuation))
                     return false
@@ -81,7 +91,7 @@ public final class SQLiteJournal: AuditJournal, Service {
                 if ready { continuation.resume() }
             }
         } onCancel: {
-            let watcher = state.withLock { state -> Watcher? in
+            let watcher = watchState.withLock { state -> Watcher? in
                 if let index = state.watchers.firstIndex(where: { $0.id == id }) {
                     return state.watchers.remove(at: index)
                 }
@@ -90,14 +100,21 @@ public final class SQLiteJournal: AuditJournal, Service {
             }
             watcher?.continuation.resume()
         }
-        state.withLock { _ = $0.cancelledWatchers.remove(id) }
+        watchState.withLock { _ = $0.cancelledWatchers.remove(id) }
     }
 
-    /// Runs the writer until graceful shutdown, then drains the queue.
+    /// Runs the writer thread until graceful shutdown or cancellation, then lets it drain the queue.
     public func run() async throws {
         await withGracefulShutdownHandler {
             await withTaskCancellationHandler {
-                await self.writeLoop()
+                await withCheckedContinuation { (finished: CheckedContinuation<Void, Never>) in
+                    let thread = Thread { [self] in
+                        writeLoop()
+                        finished.resume()
+                    }
+                    thread.name = "readaudit-journal-writer"
+                    thread.start()
+                }
             } onCancel: {
                 self.close()
             }
@@ -108,49 +125,39 @@ public final class SQLiteJournal: AuditJournal, Service {
 
     /// Stops accepting appends; the writer commits what is already queued, then `run` returns.
     public func close() {
-        let (writer, watchers) = state.withLock { state in
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        condition.unlock()
+        let watchers = watchState.withLock { state in
             state.closed = true
-            defer {
-                state.writer = nil
-                state.watchers = []
-            }
-            return (state.writer, state.watchers)
+            defer { state.watchers = [] }
+            return state.watchers
         }
-        writer?.resume()
         for watcher in watchers { watcher.continuation.resume() }
     }
 
-    private func nextBatch() async -> [Pending] {
-        while true {
-            let batch: [Pending]? = state.withLock { state in
-                guard !state.pending.isEmpty else { return state.closed ? [] : nil }
-                if state.pending.count <= maxBatch {
-                    defer { state.pending = [] }
-                    return state.pending
-                }
-                let batch = Array(state.pending.prefix(maxBatch))
-                state.pending.removeFirst(maxBatch)
-                return batch
-            }
-            if let batch { return batch }
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let wakeNow = state.withLock { state in
-                    if !state.pending.isEmpty || state.closed { return true }
-                    state.writer = continuation
-                    return false
-                }
-                if wakeNow { continuation.resume() }
-            }
+    /// Blocks until appends are queued; returns an empty batch once closed and drained.
+    private func nextBatch() -> [Pending] {
+        condition.lock()
+        defer { condition.unlock() }
+        while pending.isEmpty && !closed { condition.wait() }
+        if pending.count <= maxBatch {
+            defer { pending = [] }
+            return pending
         }
+        let batch = Array(pending.prefix(maxBatch))
+        pending.removeFirst(maxBatch)
+        return batch
     }
 
-    private func writeLoop() async {
+    private func writeLoop() {
         while true {
-            let batch = await nextBatch()
+            let batch = nextBatch()
             if batch.isEmpty { return }
             let started = ContinuousClock.now
             do {
-                let entries = try await store.commit(batch.map(\.event))
+                let entries = try store.commit(batch.map(\.event))
                 metrics?.recordCommit(duration: ContinuousClock.now - started, batchSize: batch.count)
                 for (pending, entry) in zip(batch, entries) { pending.continuation.resume(returning: entry) }
                 publish(head: entries.last?.sequence ?? 0)
@@ -166,7 +173,7 @@ public final class SQLiteJournal: AuditJournal, Service {
     }
 
     private func publish(head: Int64) {
-        let ready = state.withLock { state -> [Watcher] in
+        let ready = watchState.withLock { state -> [Watcher] in
             state.head = max(state.head, head)
             let ready = state.watchers.filter { $0.after < state.head }
             state.watchers.removeAll { $0.after < state.head }
