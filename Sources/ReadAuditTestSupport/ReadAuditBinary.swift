@@ -34,7 +34,7 @@ public enum ReadAuditBinary {
     }
 }
 
-/// A running `readaudit serve`, whose port is read from its own log line.
+/// A running `readaudit serve` or `demo`, whose port is read from its own log line.
 public final class RunningGateway: Sendable {
     public let process: Process
     private let log = LogBuffer()
@@ -49,10 +49,11 @@ public final class RunningGateway: Sendable {
         process = Process()
         process.executableURL = URL(fileURLWithPath: ReadAuditBinary.path)
         process.arguments = arguments
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
-        err.fileHandleForReading.readabilityHandler = { [log] handle in
+        // stdout (the demo's banner) and stderr (the log) both land in `output`.
+        let pipe = Pipe()
+        process.standardError = pipe
+        process.standardOutput = pipe
+        pipe.fileHandleForReading.readabilityHandler = { [log] handle in
             let data = handle.availableData
             if !data.isEmpty { log.append(String(decoding: data, as: UTF8.self)) }
         }
@@ -63,7 +64,7 @@ public final class RunningGateway: Sendable {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 
-    /// Everything the process wrote to stderr so far.
+    /// Everything the process wrote so far.
     public var output: String { log.value }
 
     /// Waits for the gateway's "listening" log line and returns its port.
@@ -95,4 +96,21 @@ public final class RunningGateway: Sendable {
         process.terminate()
         process.waitUntilExit()
     }
+}
+
+/// A free TCP port on loopback right now (for commands that take fixed ports, like `demo`).
+public func freeLoopbackPort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw TestSupportError("socket failed") }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+    }
+    guard bound else { throw TestSupportError("bind failed") }
+    return Int(UInt16(bigEndian: address.sin_port))
 }
