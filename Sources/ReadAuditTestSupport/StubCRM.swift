@@ -29,6 +29,9 @@ public final class StubCRM: Sendable {
         var requestTargets: [String] = []
         var authorizations: [String?] = []
         var behaviour: Behaviour = .records
+        var tokenRequests: [String?] = []
+        var issuedTokens = 0
+        var requireToken = false
     }
 
     private let state = Mutex(State())
@@ -55,6 +58,16 @@ public final class StubCRM: Sendable {
         set { state.withLock { $0.behaviour = newValue } }
     }
 
+    /// The Authorization header of each OAuth token request received.
+    public var tokenRequests: [String?] { state.withLock { $0.tokenRequests } }
+    /// The OAuth token endpoint (client credentials) the stub serves.
+    public var tokenURL: String { "http://127.0.0.1:\(port)/oauth/token" }
+    /// When true, customer requests must carry `Bearer token-N` for a token the stub issued.
+    public var requireToken: Bool {
+        get { state.withLock { $0.requireToken } }
+        set { state.withLock { $0.requireToken = newValue } }
+    }
+
     public func addRecord(id: String, json: String) { state.withLock { $0.records[id] = Array(json.utf8) } }
 
     /// The port it listens on, once running.
@@ -65,13 +78,31 @@ public final class StubCRM: Sendable {
     /// Runs the stub for the duration of `body`.
     public func run<T: Sendable>(_ body: (StubCRM) async throws -> T) async throws -> T {
         let router = Router()
+        router.post("/oauth/token") { request, _ -> Response in
+            let body = String(buffer: try await request.body.collect(upTo: 4096))
+            let token = self.state.withLock { state in
+                state.tokenRequests.append(request.headers[.authorization])
+                state.issuedTokens += 1
+                return "token-\(state.issuedTokens)"
+            }
+            guard body.hasPrefix("grant_type=client_credentials") else {
+                return Response(status: .badRequest, body: .init(byteBuffer: ByteBuffer(string: #"{"error":"unsupported_grant_type"}"#)))
+            }
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: #"{"access_token":"\#(token)","token_type":"bearer","expires_in":3600}"#)))
+        }
         router.get("/customers/:id") { request, context -> Response in
             let id = context.parameters.get("id") ?? ""
-            let (behaviour, record) = self.state.withLock { state in
+            let (behaviour, record, tokenOK) = self.state.withLock { state in
                 state.requestTargets.append(request.head.path ?? "")
-                state.authorizations.append(request.headers[.authorization])
-                return (state.behaviour, state.records[id.removingPercentEncoding ?? id])
+                let authorization = request.headers[.authorization]
+                state.authorizations.append(authorization)
+                let tokenOK = !state.requireToken
+                    || (1...max(state.issuedTokens, 1)).contains { authorization == "Bearer token-\($0)" && state.issuedTokens > 0 }
+                return (state.behaviour, state.records[id.removingPercentEncoding ?? id], tokenOK)
             }
+            guard tokenOK else { return Response(status: .unauthorized) }
             switch behaviour {
             case .records:
                 break
@@ -129,4 +160,47 @@ public func runWhileServing<T: Sendable>(
 public struct TestSupportError: Error, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }
+}
+
+/// A CRM that accepts each connection and closes it at once, without an answer; counts the connections.
+public final class SlammingServer: @unchecked Sendable {
+    public let port: Int
+    private let fd: Int32
+    private let accepted = Counter()
+
+    private final class Counter: Sendable {
+        let value = Mutex(0)
+    }
+
+    public init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.fd = fd
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && listen(fd, 16) == 0 && getsockname(fd, $0, &length) == 0
+            }
+        }
+        guard ok else { throw TestSupportError("cannot listen") }
+        port = Int(UInt16(bigEndian: address.sin_port))
+        Thread.detachNewThread { [fd, accepted] in
+            while true {
+                let client = accept(fd, nil, nil)
+                if client < 0 { return }
+                accepted.value.withLock { $0 += 1 }
+                close(client)
+            }
+        }
+    }
+
+    /// Connections accepted so far.
+    public var connections: Int { accepted.value.withLock { $0 } }
+
+    public func stop() {
+        shutdown(fd, Int32(SHUT_RDWR))
+        close(fd)
+    }
 }

@@ -129,6 +129,40 @@ import Testing
             #expect(event.outcome == outcome)
             #expect(event.code == code)
             #expect(event.customer == "C-1")
+            // An answer, even a bad one, is never retried: only a failed connection is.
+            #expect(crm.requestTargets.count == 1)
+        }
+    }
+
+    @Test func aConnectionDroppedWithoutAnAnswerIsRetriedExactlyOnce() async throws {
+        let slammer = try SlammingServer()
+        defer { slammer.stop() }
+        let gateway = try await TestGateway.make(crmURL: "http://127.0.0.1:\(slammer.port)/customers/{customerId}")
+        defer { gateway.directory.remove() }
+        try await gateway.application().test(.router) { client in
+            let response = try await post(client, body: TestCredentials.body(customerId: "C-1"))
+            #expect(response.status == .badGateway)
+        }
+        #expect(slammer.connections == 2)
+        #expect(try await gateway.readEvents().last?.code == "upstream_error")
+    }
+
+    @Test func oauthClientCredentialsTokenIsFetchedOnceAndReused() async throws {
+        try await StubCRM().run { crm in
+            crm.requireToken = true
+            let gateway = try await TestGateway.make(crmURL: crm.urlTemplate) {
+                $0.crm.auth = .oauth2(tokenURL: crm.tokenURL, clientId: "gateway", clientSecret: Secret("s3cret:/"), scope: "customers.read")
+            }
+            defer { gateway.directory.remove() }
+            try await gateway.application().test(.router) { client in
+                for _ in 0..<3 {
+                    let response = try await post(client, body: TestCredentials.body(customerId: "C-1"))
+                    #expect(response.status == .ok)
+                }
+            }
+            // One token request, with the client credentials form-encoded in Basic auth (RFC 6749 2.3.1).
+            #expect(crm.tokenRequests == ["Basic " + Data("gateway:s3cret%3A%2F".utf8).base64EncodedString()])
+            #expect(crm.authorizations == Array(repeating: "Bearer token-1", count: 3))
         }
     }
 

@@ -66,21 +66,24 @@ import Testing
         }.joined()
     }
 
+    /// A streamed body of unknown length goes out with `Transfer-Encoding: chunked`, as Genesys may send it.
+    static func postChunked(_ chunks: [ByteBuffer], port: Int) async throws -> HTTPClientResponse {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/customer-data")
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: TestCredentials.bearer)
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .stream(chunks.async, length: .unknown)
+        return try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+    }
+
     @Test func chunkedRequestBodiesAreAccepted() async throws {
         try await StubCRM().run { crm in
             let gateway = try await TestGateway.make(crmURL: crm.urlTemplate)
             defer { gateway.directory.remove() }
             try await gateway.application().test(.live) { client in
-                let port = try #require(client.port)
-                var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/customer-data")
-                request.method = .POST
-                request.headers.add(name: "Authorization", value: TestCredentials.bearer)
-                request.headers.add(name: "Content-Type", value: "application/json")
                 let body = Array(TestCredentials.body(customerId: "C-1").utf8)
-                // A streamed body of unknown length goes out with Transfer-Encoding: chunked.
                 let chunks = stride(from: 0, to: body.count, by: 16).map { ByteBuffer(bytes: body[$0..<min($0 + 16, body.count)]) }
-                request.body = .stream(chunks.async, length: .unknown)
-                let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+                let response = try await Self.postChunked(chunks, port: try #require(client.port))
                 #expect(response.status == .ok)
                 let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
                 #expect(text.contains(#""ssn":"***-**-3456""#))
@@ -93,14 +96,8 @@ import Testing
             let gateway = try await TestGateway.make(crmURL: crm.urlTemplate)
             defer { gateway.directory.remove() }
             try await gateway.application().test(.live) { client in
-                let port = try #require(client.port)
-                var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/customer-data")
-                request.method = .POST
-                request.headers.add(name: "Authorization", value: TestCredentials.bearer)
-                request.headers.add(name: "Content-Type", value: "application/json")
                 let chunks = (0..<40).map { _ in ByteBuffer(repeating: UInt8(ascii: "a"), count: 1024) }
-                request.body = .stream(chunks.async, length: .unknown)
-                let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+                let response = try await Self.postChunked(chunks, port: try #require(client.port))
                 #expect(response.status.code == 413)
             }
             #expect(crm.requestTargets.isEmpty)
