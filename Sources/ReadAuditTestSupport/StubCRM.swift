@@ -162,7 +162,7 @@ public struct TestSupportError: Error, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 }
 
-/// A CRM that accepts each connection and closes it at once, without an answer; counts the connections.
+/// A CRM that reads each request and closes the connection without an answer; counts the connections.
 public final class SlammingServer: @unchecked Sendable {
     public let port: Int
     private let fd: Int32
@@ -191,6 +191,9 @@ public final class SlammingServer: @unchecked Sendable {
                 let client = accept(fd, nil, nil)
                 if client < 0 { return }
                 accepted.value.withLock { $0 += 1 }
+                // Read the request first, so the client knows it was sent and not merely failed to connect.
+                var buffer = [UInt8](repeating: 0, count: 65536)
+                _ = buffer.withUnsafeMutableBytes { recv(client, $0.baseAddress, $0.count, 0) }
                 close(client)
             }
         }

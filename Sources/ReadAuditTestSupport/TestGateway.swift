@@ -17,7 +17,7 @@ public struct TestGateway: Sendable {
 
     /// Builds a gateway in front of `crm` (a URL template), with the test credential and `configure` applied.
     public static func make(
-        crmURL: String, sinks: [any AuditSink] = [], configure: (inout ReadAuditConfiguration) -> Void = { _ in }
+        crmURL: String, sinks: [ConfiguredSink] = [], configure: (inout ReadAuditConfiguration) -> Void = { _ in }
     ) async throws -> TestGateway {
         let directory = try TemporaryDirectory()
         var configuration = ReadAuditConfiguration(dataDirectory: directory.path)

@@ -22,7 +22,7 @@ import Testing
 
     @Test func defaultsNeedNothingButADataDirectory() throws {
         let configuration = try ReadAuditConfiguration.load(path: nil, environment: [:])
-        #expect(configuration.sinks == [.file(name: "file", path: "audit.jsonl")])
+        #expect(configuration.sinks == [SinkConfiguration(name: "file", kind: .file(path: "audit.jsonl"))])
         #expect(configuration.maxBodyBytes == 16 * 1024)
         #expect(configuration.masks["ssn"] == .last4)
         #expect(configuration.masks["cardNumber"] == .pan)

@@ -17,7 +17,7 @@ import Testing
     static func ship(_ store: JournalStore, to sink: any AuditSink) async throws {
         let journal = try await SQLiteJournal(store: store, logger: Logger(label: "test"))
         let head = try await store.headSequence()
-        let shipper = Shipper(sink: sink, journal: journal, store: store, clock: ManualClock(), batchSize: 7, pollInterval: .milliseconds(20), logger: Logger(label: "test"))
+        let shipper = Shipper(sink: sink, journal: journal, store: store, clock: ManualClock(), limits: SinkBatchLimits(maxEvents: 7, maxBytes: 1 << 20, maxDelay: .zero), pollInterval: .milliseconds(20), logger: Logger(label: "test"))
         let group = ServiceGroup(configuration: .init(services: [journal, shipper], logger: Logger(label: "test")))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
@@ -75,7 +75,7 @@ import Testing
         let sink = RecordingSink()
         sink.failing = true
         let journal = try await SQLiteJournal(store: store, logger: Logger(label: "test"))
-        let shipper = Shipper(sink: sink, journal: journal, store: store, clock: ManualClock(), batchSize: 10, pollInterval: .milliseconds(20), logger: Logger(label: "test"))
+        let shipper = Shipper(sink: sink, journal: journal, store: store, clock: ManualClock(), limits: SinkBatchLimits(maxEvents: 10, maxBytes: 1 << 20, maxDelay: .zero), pollInterval: .milliseconds(20), logger: Logger(label: "test"))
         let group = ServiceGroup(configuration: .init(services: [journal, shipper], logger: Logger(label: "test")))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }

@@ -18,11 +18,7 @@ public enum Gateway {
             eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
             configuration: HTTPCustomerSource.clientConfiguration(for: configuration.crm))
         let customers = HTTPCustomerSource(configuration: configuration.crm, client: client, logger: logger)
-        let sinks: [any AuditSink] = configuration.sinks.map { sink in
-            switch sink {
-            case .file(let name, let path): FileSink(name: name, path: configuration.resolve(path))
-            }
-        }
+        let sinks = configuration.sinks.map { SinkFactory.make($0, in: configuration, client: client, logger: logger) }
         return GatewayPorts(
             journal: journal, customers: customers, sinks: sinks, metrics: metrics, services: [HTTPClientService(client: client)])
     }

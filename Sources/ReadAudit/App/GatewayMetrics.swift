@@ -34,10 +34,13 @@ public struct GatewayMetrics: Sendable {
     /// The registry `/metrics` renders.
     public let registry: PrometheusCollectorRegistry
     public let journal: JournalMetrics
+    /// Every shipper's health, lag and counters.
+    public let sinks: SinkMonitor
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
         self.journal = JournalMetrics(registry: registry)
+        self.sinks = SinkMonitor(registry: registry)
     }
 
     /// Records one finished request. `route` is the route template, `outcome` an audit outcome or a status class.

@@ -5,7 +5,12 @@ extension ReadAuditConfiguration {
     /// Applies the keys present in `root`; absent keys keep their defaults. Unknown keys are errors.
     mutating func apply(_ root: Node, environment: [String: String], baseDirectory: String, resolvingSecrets: Bool = true) throws {
         let top = try YAMLMap(root, path: "")
-        try top.allowOnly(["node", "dataDirectory", "listen", "logLevel", "journal", "request", "crm", "masks", "credentials", "sinks"])
+        try top.allowOnly([
+            "node", "dataDirectory", "listen", "logLevel", "journal", "request", "crm", "masks", "credentials", "sinks", "pseudonymKey",
+        ])
+        if top.keys.contains("pseudonymKey") {
+            pseudonymKey = resolvingSecrets ? try Self.secret(top, "pseudonymKey", environment: environment) : Secret("")
+        }
         if let value = try top.string("node") { node = value }
         if let value = try top.string("dataDirectory") {
             dataDirectory = value.hasPrefix("/") || baseDirectory.isEmpty ? value : (baseDirectory as NSString).appendingPathComponent(value)
@@ -53,15 +58,7 @@ extension ReadAuditConfiguration {
         }
         if let list = try top.list("sinks") {
             sinks = try list.enumerated().map { index, node in
-                let map = try YAMLMap(node, path: "sinks[\(index)]")
-                switch try map.string("type") {
-                case "file":
-                    try map.allowOnly(["type", "name", "path"])
-                    guard let path = try map.string("path") else { throw map.error("path", "is required") }
-                    return .file(name: try map.string("name") ?? "file", path: path)
-                case let other:
-                    throw map.error("type", "must be one of: file (got \(other ?? "nothing"))")
-                }
+                try Self.sink(YAMLMap(node, path: "sinks[\(index)]"), environment: environment, resolvingSecrets: resolvingSecrets)
             }
         }
     }

@@ -18,6 +18,8 @@ public struct ReadAuditConfiguration: Sendable {
     public var masks: [String: MaskRule]
     public var credentials: [CallerCredential]
     public var sinks: [SinkConfiguration]
+    /// The per-deployment key of sinks' customer-id pseudonyms (`pseudonymize: true`), and of `readaudit hash-id`.
+    public var pseudonymKey: Secret?
 
     /// The embedded defaults: a data directory, SQLite journal, file sink, no credentials, no CRM.
     public init(dataDirectory: String = "./readaudit-data") {
@@ -34,7 +36,8 @@ public struct ReadAuditConfiguration: Sendable {
         crm = CRMConfiguration(urlTemplate: "http://127.0.0.1:9090/customers/{customerId}")
         masks = FieldPolicy.defaultMasks
         credentials = []
-        sinks = [.file(name: "file", path: "audit.jsonl")]
+        sinks = [SinkConfiguration(name: "file", kind: .file(path: "audit.jsonl"))]
+        pseudonymKey = nil
     }
 
     /// Absolute path of `path` resolved against the data directory.
@@ -43,12 +46,6 @@ public struct ReadAuditConfiguration: Sendable {
     }
 
     public var journalPath: String { resolve(journalFile) }
-}
-
-/// One configured sink.
-public enum SinkConfiguration: Sendable, Equatable {
-    /// JSON lines appended to a file (relative paths are under the data directory).
-    case file(name: String, path: String)
 }
 
 /// A configuration file that cannot be used; the message names the key.
@@ -108,8 +105,14 @@ extension ReadAuditConfiguration {
             throw ConfigurationError("credentials: the name \(credential.name) is used twice")
         }
         var sinkNames = Set<String>()
-        for case .file(let name, _) in sinks where !sinkNames.insert(name).inserted {
-            throw ConfigurationError("sinks: the name \(name) is used twice")
+        for sink in sinks {
+            guard sinkNames.insert(sink.name).inserted else { throw ConfigurationError("sinks: the name \(sink.name) is used twice") }
+            if sink.pseudonymize && pseudonymKey == nil {
+                throw ConfigurationError("sinks: \(sink.name) has pseudonymize: true, which needs a top-level pseudonymKey")
+            }
+            guard sink.batch.maxEvents >= 1, sink.batch.maxBytes >= 1024, sink.batch.maxDelay >= .zero else {
+                throw ConfigurationError("sinks: \(sink.name).batch needs maxEvents ≥ 1, maxBytes ≥ 1024 and maxDelayMs ≥ 0")
+            }
         }
         guard (0...65535).contains(port) else { throw ConfigurationError("listen.port must be between 0 and 65535") }
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {

@@ -8,14 +8,14 @@ import ServiceLifecycle
 public struct GatewayPorts: Sendable {
     public var journal: SQLiteJournal
     public var customers: any CustomerSource
-    public var sinks: [any AuditSink]
+    public var sinks: [ConfiguredSink]
     public var clock: any WallClock
     public var metrics: GatewayMetrics
     /// Extra long-lived services that belong to these ports (an HTTP client to shut down, say).
     public var services: [any Service]
 
     public init(
-        journal: SQLiteJournal, customers: any CustomerSource, sinks: [any AuditSink], clock: any WallClock = SystemWallClock(),
+        journal: SQLiteJournal, customers: any CustomerSource, sinks: [ConfiguredSink], clock: any WallClock = SystemWallClock(),
         metrics: GatewayMetrics, services: [any Service] = []
     ) {
         self.journal = journal
@@ -45,7 +45,15 @@ public func buildApplication(
     router.get("/readyz") { _, _ -> Response in
         do {
             try await ports.journal.store.probeWritable(at: ports.clock.now())
-            return Response.json(#"{"status":"ready"}"#)
+            // Sinks never make the gateway unready (the journal buffers for them), but they are reported.
+            var json = JSONText()
+            json.raw(#"{"status":"ready","sinks":{"#)
+            for (index, (name, status)) in ports.metrics.sinks.all.sorted(by: { $0.key < $1.key }).enumerated() {
+                json.key(name, first: index == 0)
+                json.string(status.health.rawValue)
+            }
+            json.raw("}}")
+            return Response.json(json.string)
         } catch {
             logger.warning("Not ready: the journal cannot commit. Check the disk and the journal file.", metadata: ["error": "\(error)"])
             return GatewayError(.notReady, "The audit journal cannot commit; reads are refused.").response()
@@ -63,7 +71,9 @@ public func buildApplication(
         .post("/customer-data") { request, context in await controller.read(request, context: context) }
 
     let shippers: [any Service] = ports.sinks.map {
-        Shipper(sink: $0, journal: ports.journal, store: ports.journal.store, clock: ports.clock, logger: logger)
+        Shipper(
+            sink: $0.sink, journal: ports.journal, store: ports.journal.store, node: configuration.node, clock: ports.clock,
+            limits: $0.limits, degradedAfter: $0.degradedAfter, monitor: ports.metrics.sinks, logger: logger)
     }
     let lifecycle = GatewayLifecycleRecorder(recorder: recorder, configuration: configuration, logger: logger)
     var app = Application(

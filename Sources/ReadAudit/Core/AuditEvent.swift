@@ -16,6 +16,14 @@ public struct AuditAction: RawRepresentable, Hashable, Sendable, Codable, Custom
     public static let auditVerify = AuditAction(rawValue: "audit.verify")
     /// Someone queried the journal for an access report (PCI DSS 10.2.1.3).
     public static let auditReport = AuditAction(rawValue: "audit.report")
+    /// A sink refused one event for its content; it was skipped there, and stays in the journal (alert).
+    public static let sinkRejected = AuditAction(rawValue: "audit.sink_rejected")
+    /// A sink has been failing past its threshold, or refuses us: its copy is falling behind (PCI DSS 10.7.2).
+    public static let sinkDegraded = AuditAction(rawValue: "audit.sink_degraded")
+    /// A degraded sink accepts events again; its backlog is being delivered.
+    public static let sinkRecovered = AuditAction(rawValue: "audit.sink_recovered")
+    /// `readaudit sinks test` sent this event to every sink.
+    public static let sinkTest = AuditAction(rawValue: "audit.sink_test")
 }
 
 /// How an attempt ended. Every attempt is recorded, not only the successful ones.

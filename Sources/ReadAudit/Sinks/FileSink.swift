@@ -7,12 +7,14 @@ import Foundation
 public final class FileSink: AuditSink, @unchecked Sendable {
     public let name: String
     public let path: String
+    private let exporter: EventExporter
     // Only the shipper calls deliver/resumeSequence, one call at a time.
     private var descriptor: Int32 = -1
 
-    public init(name: String = "file", path: String) {
+    public init(name: String = "file", path: String, exporter: EventExporter = EventExporter(replayAfter: nil)) {
         self.name = name
         self.path = path
+        self.exporter = exporter
     }
 
     deinit {
@@ -30,7 +32,7 @@ public final class FileSink: AuditSink, @unchecked Sendable {
             var bytes = [UInt8]()
             bytes.reserveCapacity(batch.entries.count * 700)
             for entry in batch.entries {
-                bytes.append(contentsOf: entry.jsonBytes)
+                bytes.append(contentsOf: exporter.json(entry, now: batch.now))
                 bytes.append(0x0A)
             }
             try Self.writeAll(descriptor, bytes)

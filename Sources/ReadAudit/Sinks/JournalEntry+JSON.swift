@@ -1,6 +1,9 @@
 extension JournalEntry {
     /// The entry as one JSON object, the shape every sink exports (field names stable; see docs/canonical-encoding.md).
-    public var jsonBytes: [UInt8] {
+    public var jsonBytes: [UInt8] { jsonBytes(customer: event.customer) }
+
+    /// The export with `customer` in place of the event's own (a pseudonym, for sinks that get one).
+    public func jsonBytes(customer: String?) -> [UInt8] {
         var json = JSONText(capacity: 640)
         let e = event
         json.raw("{")
@@ -25,7 +28,7 @@ extension JournalEntry {
         json.key("interaction")
         json.optionalString(e.interaction)
         json.key("customer")
-        json.optionalString(e.customer)
+        json.optionalString(customer)
         json.key("fields")
         json.stringArray(e.fields)
         json.key("masked")

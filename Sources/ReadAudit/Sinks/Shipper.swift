@@ -1,27 +1,38 @@
 import Logging
 import ServiceLifecycle
 
-/// Tails the journal for one sink from the sink's own persisted cursor. The cursor moves only when the
-/// sink has accepted a batch, so an outage delays the copy and never loses it; one sink never waits on another.
+/// Tails the journal for one sink from the sink's own persisted cursor. The cursor moves only as far as
+/// the sink accepted, so an outage delays the copy and never loses it; one sink never waits on another.
+/// Decisions are `ShipperStateMachine`'s; this shell reads, delivers, records and waits.
 public final class Shipper: Service {
     public let sink: any AuditSink
     private let journal: any AuditJournal
     private let store: JournalStore
+    private let node: String
     private let clock: any WallClock
-    private let batchSize: Int
+    private let limits: SinkBatchLimits
+    private let degradedAfter: Duration
     private let pollInterval: Duration
+    private let monitor: SinkMonitor?
+    private let backoff: RetryBackoff
     private let logger: Logger
 
     public init(
-        sink: any AuditSink, journal: any AuditJournal, store: JournalStore, clock: any WallClock,
-        batchSize: Int = 500, pollInterval: Duration = .seconds(1), logger: Logger
+        sink: any AuditSink, journal: any AuditJournal, store: JournalStore, node: String = "", clock: any WallClock,
+        limits: SinkBatchLimits = SinkBatchLimits(maxEvents: 500, maxBytes: 1 << 20, maxDelay: .zero),
+        degradedAfter: Duration = .seconds(60), pollInterval: Duration = .seconds(1), monitor: SinkMonitor? = nil,
+        backoff: RetryBackoff = RetryBackoff(), logger: Logger
     ) {
+        self.backoff = backoff
         self.sink = sink
         self.journal = journal
         self.store = store
+        self.node = node
         self.clock = clock
-        self.batchSize = batchSize
+        self.limits = limits
+        self.degradedAfter = degradedAfter
         self.pollInterval = pollInterval
+        self.monitor = monitor
         self.logger = logger
     }
 
@@ -37,49 +48,120 @@ public final class Shipper: Service {
     }
 
     public func run() async throws {
-        var cursor = try await startingCursor()
-        var backoff = RetryBackoff()
-        var retrying = false
-        logger.info("Shipper started", metadata: ["sink": "\(sink.name)", "cursor": "\(cursor)"])
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            let entries = try await journal.entries(after: cursor, limit: batchSize)
-            guard !entries.isEmpty else {
-                await waitUntil(newEntriesAfter: cursor, orAfter: pollInterval)
-                continue
-            }
-            let result = await sink.deliver(SinkBatch(entries: entries, isRetry: retrying))
-            switch result {
-            case .delivered:
-                cursor = entries.last!.sequence
-                try await store.saveCursor(sink: sink.name, sequence: cursor, at: clock.now())
-                if retrying {
-                    logger.info("Sink recovered; backlog delivery resumed", metadata: ["sink": "\(sink.name)", "cursor": "\(cursor)"])
+        var machine = ShipperStateMachine(cursor: try await startingCursor(), degradedAfter: degradedAfter, backoff: backoff)
+        var lastError: String?
+        monitor?.update(sink: sink.name, health: machine.health, cursor: machine.cursor, lastError: nil)
+        logger.info("Shipper started", metadata: ["sink": "\(sink.name)", "cursor": "\(machine.cursor)"])
+        deliveries: while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            let entries = try await nextBatch(after: machine.cursor, lingering: !machine.isRetrying)
+            guard !entries.isEmpty else { continue }
+            await reportLag(cursor: machine.cursor, oldest: entries[0])
+            let now = clock.now()
+            let before = machine.cursor
+            let result = await sink.deliver(SinkBatch(entries: entries, isRetry: machine.isRetrying, now: now))
+            let actions = machine.handle(
+                result, batch: entries.map { ($0.sequence, $0.event.id.rawValue) }, now: now, jitter: Double.random(in: 0...1))
+            for action in actions {
+                switch action {
+                case .commitCursor(let sequence):
+                    try await store.saveCursor(sink: sink.name, sequence: sequence, at: clock.now())
+                    monitor?.countDelivered(sink: sink.name, entries.filter { $0.sequence > before && $0.sequence <= sequence }.count)
+                case .quarantine(let sequence, let eventId, let reason):
+                    monitor?.countQuarantined(sink: sink.name)
+                    logger.error(
+                        "Sink refused an event for its content; it is skipped there and recorded as audit.sink_rejected. The journal still holds it.",
+                        metadata: ["sink": "\(sink.name)", "seq": "\(sequence)", "event.id": "\(eventId)", "reason": "\(reason)"])
+                    let refused = entries.first { $0.sequence == sequence }
+                    // A refused sink_rejected event about this very sink is not recorded again: no loop.
+                    if refused?.event.action != .sinkRejected || refused?.event.detail["sink"] != sink.name {
+                        await record(.sinkRejected, outcome: .failed, detail: [
+                            "sink": sink.name, "sequence": String(sequence), "eventId": eventId, "reason": String(reason.prefix(500)),
+                        ])
+                    }
+                case .raiseDegraded(let reason):
+                    logger.error(
+                        "Sink degraded: its copy of the audit trail is falling behind. Events stay in the journal and are delivered when it recovers; check the sink.",
+                        metadata: ["sink": "\(sink.name)", "reason": "\(reason)"])
+                    await record(.sinkDegraded, outcome: .failed, detail: [
+                        "sink": sink.name, "reason": String(reason.prefix(500)),
+                        "failingSince": machine.failingSince?.description ?? now.description,
+                    ])
+                case .raiseRecovered(let since):
+                    logger.notice("Sink recovered; delivering its backlog", metadata: ["sink": "\(sink.name)"])
+                    await record(.sinkRecovered, outcome: .ok, detail: [
+                        "sink": sink.name, "failingSince": since.description,
+                        "downSeconds": String((now.microseconds - since.microseconds) / 1_000_000),
+                    ])
+                case .backOff(let delay):
+                    monitor?.countRetry(sink: sink.name)
+                    if case .retry(let reason) = result { lastError = reason }
+                    logger.warning(
+                        "Sink did not accept a batch; events stay in the journal and will be re-sent. Check the sink's health.",
+                        metadata: ["sink": "\(sink.name)", "error": "\(lastError ?? "partial delivery")", "retry.in": "\(delay)"])
+                    monitor?.update(sink: sink.name, health: machine.health, cursor: machine.cursor, lastError: lastError)
+                    await waitUntil(newEntriesAfter: nil, orAfter: delay)
+                case .stop(let reason):
+                    lastError = reason
+                    monitor?.update(sink: sink.name, health: machine.health, cursor: machine.cursor, lastError: reason)
+                    logger.critical(
+                        "Sink refuses the gateway (credentials or configuration); delivery to it is stopped until restart. Its backlog stays in the journal. Fix the sink's settings, check with `readaudit sinks test`, then restart.",
+                        metadata: ["sink": "\(sink.name)", "reason": "\(reason)"])
+                    try? await gracefulShutdown()
+                    break deliveries
                 }
-                backoff.reset()
-                retrying = false
-            case .retry(let reason), .rejected(let reason):
-                retrying = true
-                let delay = backoff.nextDelay(jitter: Double.random(in: 0...1))
-                logger.warning(
-                    "Sink did not accept a batch; events stay in the journal and will be re-sent. Check the sink's health.",
-                    metadata: ["sink": "\(sink.name)", "reason": "\(reason)", "retry.in": "\(delay)", "failures": "\(backoff.failures)"])
-                await waitUntil(newEntriesAfter: nil, orAfter: delay)
             }
+            if machine.health == .healthy { lastError = nil }
+            monitor?.update(sink: sink.name, health: machine.health, cursor: machine.cursor, lastError: lastError)
         }
         // Graceful shutdown: one last pass, so what was appended up to the stop (the gateway.stop event)
         // reaches the sink now rather than at the next start. No retries: the journal still holds it.
-        if !Task.isCancelled, !retrying {
-            let rest = try await journal.entries(after: cursor, limit: batchSize)
-            if !rest.isEmpty, await sink.deliver(SinkBatch(entries: rest)) == .delivered {
-                cursor = rest.last!.sequence
-                try await store.saveCursor(sink: sink.name, sequence: cursor, at: clock.now())
+        if !Task.isCancelled, machine.health == .healthy {
+            let rest = try await journal.entries(after: machine.cursor, limit: limits.maxEvents)
+            if !rest.isEmpty, await sink.deliver(SinkBatch(entries: rest, now: clock.now())) == .delivered {
+                try await store.saveCursor(sink: sink.name, sequence: rest.last!.sequence, at: clock.now())
             }
         }
-        logger.info("Shipper stopped", metadata: ["sink": "\(sink.name)", "cursor": "\(cursor)"])
+        logger.info("Shipper stopped", metadata: ["sink": "\(sink.name)"])
+    }
+
+    /// The next entries to send: up to `maxEvents`; a partly full batch waits for more until its oldest
+    /// entry is `maxDelay` old. Returns empty after waiting when there is nothing.
+    private func nextBatch(after cursor: Int64, lingering: Bool) async throws -> [JournalEntry] {
+        var entries = try await journal.entries(after: cursor, limit: limits.maxEvents)
+        guard let first = entries.first else {
+            await waitUntil(newEntriesAfter: cursor, orAfter: pollInterval)
+            return []
+        }
+        guard lingering, limits.maxDelay > .zero, entries.count < limits.maxEvents else { return entries }
+        let age = Duration.microseconds(max(0, clock.now().microseconds - first.event.time.microseconds))
+        let deadline = ContinuousClock.now + (limits.maxDelay - age)
+        while entries.count < limits.maxEvents, ContinuousClock.now < deadline, !Task.isShuttingDownGracefully {
+            await waitUntil(newEntriesAfter: entries.last!.sequence, orAfter: deadline - ContinuousClock.now)
+            entries = try await journal.entries(after: cursor, limit: limits.maxEvents)
+        }
+        return entries
+    }
+
+    private func reportLag(cursor: Int64, oldest: JournalEntry) async {
+        guard let monitor, let head = try? await store.headSequence() else { return }
+        let seconds = Double(max(0, clock.now().microseconds - oldest.event.time.microseconds)) / 1_000_000
+        monitor.recordLag(sink: sink.name, events: head - cursor, seconds: seconds)
+    }
+
+    /// Appends a sink event to the journal, from where it reaches every other sink.
+    private func record(_ action: AuditAction, outcome: AuditOutcome, detail: [String: String]) async {
+        let time = clock.now()
+        do {
+            _ = try await journal.append(AuditEventDraft(
+                id: .make(at: time), time: time, node: node, action: action, outcome: outcome, detail: detail))
+        } catch {
+            logger.error("Could not record a sink event in the journal", metadata: ["action": "\(action)", "error": "\(error)"])
+        }
     }
 
     /// Returns when an entry after `sequence` exists (if given), `timeout` passes, or shutdown begins.
     private func waitUntil(newEntriesAfter sequence: Int64?, orAfter timeout: Duration) async {
+        guard timeout > .zero else { return }
         await withTaskGroup(of: Void.self) { group in
             if let sequence {
                 group.addTask { await self.journal.waitForEntries(after: sequence) }

@@ -1,0 +1,242 @@
+import AsyncHTTPClient
+import CompressNIO
+import Foundation
+import Logging
+import NIOCore
+
+/// Splunk HTTP Event Collector: concatenated envelopes to `/services/collector/event`, gzip, and
+/// optional indexer acknowledgement (the batch counts as delivered only once Splunk says it is indexed).
+public final class SplunkHECSink: AuditSink {
+    public let name: String
+    let configuration: SplunkHECSinkConfiguration
+    let limits: SinkBatchLimits
+    let exporter: EventExporter
+    let client: HTTPClient
+    let logger: Logger
+    /// The ack channel of this process (`X-Splunk-Request-Channel`).
+    let channel = UUID().uuidString.lowercased()
+
+    public init(
+        name: String, configuration: SplunkHECSinkConfiguration, limits: SinkBatchLimits, exporter: EventExporter,
+        client: HTTPClient, logger: Logger
+    ) {
+        self.name = name
+        self.configuration = configuration
+        self.limits = limits
+        self.exporter = exporter
+        self.client = client
+        self.logger = logger
+    }
+
+    public func deliver(_ batch: SinkBatch) async -> DeliveryResult {
+        let envelopes = batch.entries.map { envelope($0, now: batch.now) }
+        var sent = 0
+        for range in RequestSplitter.ranges(sizes: envelopes.map(\.count), maxBytes: limits.maxBytes) {
+            let result = await send(Array(envelopes[range]))
+            switch result {
+            case .delivered:
+                sent += range.count
+            case .partial(let accepted, let quarantined):
+                return .partial(accepted: sent + accepted, quarantined: quarantined)
+            case .retry, .rejected:
+                return sent > 0 ? .partial(accepted: sent, quarantined: nil) : result
+            }
+        }
+        return .delivered
+    }
+
+    /// One HEC envelope: the export as `event`, the event's own time, and indexed fields for searching.
+    func envelope(_ entry: JournalEntry, now: AuditTime) -> [UInt8] {
+        var json = JSONText(capacity: 900)
+        let micros = entry.event.time.microseconds
+        json.raw(#"{"time":"#)
+        json.raw("\(micros / 1_000_000).\(String(micros % 1_000_000).leftPadded(to: 6))")
+        json.key("host")
+        json.string(configuration.host ?? entry.event.node)
+        if let source = configuration.source {
+            json.key("source")
+            json.string(source)
+        }
+        json.key("sourcetype")
+        json.string(configuration.sourcetype)
+        if let index = configuration.index {
+            json.key("index")
+            json.string(index)
+        }
+        json.key("event")
+        json.raw(String(decoding: exporter.json(entry, now: now), as: UTF8.self))
+        json.key("fields")
+        json.raw("{")
+        json.key("event_id", first: true)
+        json.string(entry.event.id.rawValue)
+        json.key("action")
+        json.string(entry.event.action.rawValue)
+        json.key("outcome")
+        json.string(entry.event.outcome.rawValue)
+        json.raw("}}")
+        return json.bytes
+    }
+
+    /// Sends one request's envelopes and classifies the answer.
+    func send(_ envelopes: [[UInt8]]) async -> DeliveryResult {
+        var body = ByteBuffer()
+        body.reserveCapacity(envelopes.reduce(0) { $0 + $1.count })
+        for envelope in envelopes { body.writeBytes(envelope) }
+        var request = HTTPClientRequest(url: configuration.url + "/services/collector/event")
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: "Splunk \(configuration.token.value)")
+        request.headers.add(name: "Content-Type", value: "application/json")
+        if configuration.ack { request.headers.add(name: "X-Splunk-Request-Channel", value: channel) }
+        if configuration.gzip, let compressed = try? body.compress(with: .gzip(configuration: .init(compressionLevel: .fastestCompression))) {
+            request.headers.add(name: "Content-Encoding", value: "gzip")
+            request.body = .bytes(compressed)
+        } else {
+            request.body = .bytes(body)
+        }
+        let answer: HECAnswer
+        do {
+            let response = try await client.execute(request, timeout: timeAmount(configuration.requestTimeout))
+            let text = try await response.body.collect(upTo: 64 * 1024)
+            answer = HECAnswer(status: Int(response.status.code), body: Array(buffer: text))
+        } catch {
+            // No answer: the events may or may not be indexed. Re-sending can duplicate them; they keep their ids.
+            return .retry(reason: "no answer from HEC: \(error)")
+        }
+        switch answer.classify(count: envelopes.count) {
+        case .accepted(let ackId):
+            guard configuration.ack else { return .delivered }
+            guard let ackId else { return .rejected(reason: "indexer acknowledgement is configured but HEC returned no ackId (enable it on the token)") }
+            return await waitForAck(ackId)
+        case .retry(let reason):
+            return .retry(reason: reason)
+        case .rejected(let reason):
+            return .rejected(reason: reason)
+        case .invalidEvent(let index, let reason):
+            return .partial(accepted: index, quarantined: reason)
+        case .unknownInvalidEvent(let reason):
+            // HEC refused the request for one event's content without saying which: find it one by one.
+            guard envelopes.count > 1 else { return .partial(accepted: 0, quarantined: reason) }
+            for (index, envelope) in envelopes.enumerated() {
+                switch await send([envelope]) {
+                case .delivered: continue
+                case .partial(_, let quarantined?): return .partial(accepted: index, quarantined: quarantined)
+                case let other: return index > 0 ? .partial(accepted: index, quarantined: nil) : other
+                }
+            }
+            return .delivered
+        }
+    }
+
+    /// Polls `/services/collector/ack` until the request is indexed, or the ack timeout passes.
+    func waitForAck(_ ackId: Int) async -> DeliveryResult {
+        let deadline = ContinuousClock.now + configuration.ackTimeout
+        while ContinuousClock.now < deadline {
+            var request = HTTPClientRequest(url: configuration.url + "/services/collector/ack?channel=\(channel)")
+            request.method = .POST
+            request.headers.add(name: "Authorization", value: "Splunk \(configuration.token.value)")
+            request.headers.add(name: "X-Splunk-Request-Channel", value: channel)
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: #"{"acks":[\#(ackId)]}"#))
+            if let response = try? await client.execute(request, timeout: timeAmount(configuration.requestTimeout)),
+                let body = try? await response.body.collect(upTo: 64 * 1024)
+            {
+                if response.status.code == 200,
+                    case .object(let acks)? = (try? JSONParser.parse(Array(buffer: body)))?.objectMembers?.first(where: { $0.0 == "acks" })?.1,
+                    acks.contains(where: { $0.0 == String(ackId) && $0.1 == .bool(true) })
+                {
+                    return .delivered
+                }
+                if [401, 403].contains(response.status.code) {
+                    return .rejected(reason: "HEC refused the ack query (HTTP \(response.status.code))")
+                }
+            }
+            do {
+                try await Task.sleep(for: configuration.ackPollInterval)
+            } catch {
+                break
+            }
+        }
+        // Not known to be indexed: send again (Splunk may then hold it twice, under the same event id).
+        return .retry(reason: "no indexer acknowledgement for ackId \(ackId) within \(configuration.ackTimeout)")
+    }
+}
+
+/// A HEC answer: HTTP status and `{"text", "code", "invalid-event-number", "ackId"}`.
+struct HECAnswer {
+    enum Classification: Equatable {
+        case accepted(ackId: Int?)
+        case retry(String)
+        case rejected(String)
+        case invalidEvent(index: Int, String)
+        case unknownInvalidEvent(String)
+    }
+
+    var status: Int
+    var code: Int?
+    var text: String
+    var invalidEventNumber: Int?
+    var ackId: Int?
+
+    init(status: Int, body: [UInt8]) {
+        self.status = status
+        let members = (try? JSONParser.parse(body))?.objectMembers ?? []
+        func number(_ key: String) -> Int? {
+            if case .number(let text)? = members.first(where: { $0.0 == key })?.1 { return Int(text) }
+            return nil
+        }
+        code = number("code")
+        invalidEventNumber = number("invalid-event-number")
+        ackId = number("ackId")
+        if case .string(let text)? = members.first(where: { $0.0 == "text" })?.1 { self.text = String(text.prefix(200)) } else { self.text = "" }
+    }
+
+    /// The documented codes: 0 ok; 1–4 token problems; 5, 6, 12, 13 bad data; 7 bad index; 8 internal;
+    /// 9 busy; 10–11 channel problems; 14 ack disabled.
+    func classify(count: Int) -> Classification {
+        let detail = "HEC HTTP \(status) code \(code.map(String.init) ?? "-"): \(text)"
+        if (200..<300).contains(status) && (code ?? 0) == 0 { return .accepted(ackId: ackId) }
+        switch code {
+        case 1, 2, 3, 4: return .rejected(detail)
+        case 7, 10, 11, 14: return .rejected(detail)
+        case 8, 9: return .retry(detail)
+        case 6, 5, 12, 13:
+            if let index = invalidEventNumber, index >= 0, index < count { return .invalidEvent(index: index, detail) }
+            return .unknownInvalidEvent(detail)
+        default: break
+        }
+        switch status {
+        case 401, 403: return .rejected(detail)
+        case 413: return .unknownInvalidEvent(detail)
+        case 408, 429, 500...599: return .retry(detail)
+        case 400...499: return .rejected(detail)
+        default: return .retry(detail)
+        }
+    }
+}
+
+/// Cuts a batch into consecutive requests whose bodies stay within a byte limit (one oversized
+/// element still goes alone: the receiver decides what to do with it).
+public enum RequestSplitter {
+    public static func ranges(sizes: [Int], maxBytes: Int, separator: Int = 0, overhead: Int = 0) -> [Range<Int>] {
+        var ranges: [Range<Int>] = []
+        var start = 0
+        var bytes = overhead
+        for (index, size) in sizes.enumerated() {
+            let added = size + (index > start ? separator : 0)
+            if index > start && bytes + added > maxBytes {
+                ranges.append(start..<index)
+                start = index
+                bytes = overhead + size
+            } else {
+                bytes += added
+            }
+        }
+        if start < sizes.count { ranges.append(start..<sizes.count) }
+        return ranges
+    }
+}
+
+/// NIO's `TimeAmount` for a Swift `Duration`.
+func timeAmount(_ duration: Duration) -> TimeAmount {
+    .nanoseconds(Int64(duration / .nanoseconds(1)))
+}
