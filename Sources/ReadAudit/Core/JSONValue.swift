@@ -103,6 +103,19 @@ public struct JSONParser {
         return value
     }
 
+    /// Values written one after another with optional whitespace between them (Splunk HEC's body shape).
+    /// On failure, `Failure.offset` is the byte where it went wrong; values before it were well formed.
+    public static func parseConcatenated(_ bytes: [UInt8], maxDepth: Int = 64) throws(Failure) -> [JSONValue] {
+        var parser = JSONParser(bytes: bytes, maxDepth: maxDepth)
+        var values: [JSONValue] = []
+        parser.skipWhitespace()
+        while parser.index < bytes.count {
+            values.append(try parser.parseValue(depth: 0))
+            parser.skipWhitespace()
+        }
+        return values
+    }
+
     private init(bytes: [UInt8], maxDepth: Int) {
         self.bytes = bytes
         self.maxDepth = maxDepth
