@@ -44,6 +44,46 @@ import Testing
         #expect("\(configuration.crm.auth)".contains("s3cret") == false)
     }
 
+    @Test func everySinkTypeIsReadWithItsPolicy() throws {
+        let configuration = try load("""
+            pseudonymKey: {env: KEY}
+            sinks:
+              - {type: file, path: audit.jsonl}
+              - type: splunk_hec
+                name: splunk
+                url: https://splunk.example.com:8088
+                token: {env: HEC}
+                index: audit
+                ack: {enabled: true, pollIntervalMs: 250, timeoutMs: 30000}
+                batch: {maxEvents: 200, maxBytes: 500000, maxDelayMs: 250}
+                pseudonymize: true
+                degradedAfterSeconds: 120
+              - {type: datadog, site: datadoghq.eu, apiKey: {env: DD}, ddtags: "env:prod"}
+              - {type: syslog, host: siem.example.com, port: 6514, transport: tls, format: cef, tls: {caFile: /etc/ca.pem}}
+              - {type: webhook, url: "https://soar.example.com/hook", secret: {env: HOOK}}
+            """, environment: ["KEY": "k", "HEC": "h", "DD": "d", "HOOK": "w"])
+        #expect(configuration.sinks.map(\.name) == ["file", "splunk", "datadog", "syslog", "webhook"])
+        let splunk = configuration.sinks[1]
+        #expect(splunk.pseudonymize && splunk.degradedAfter == .seconds(120))
+        #expect(splunk.batch == SinkBatchLimits(maxEvents: 200, maxBytes: 500_000, maxDelay: .milliseconds(250)))
+        guard case .splunkHEC(let hec) = splunk.kind else {
+            Issue.record("expected HEC")
+            return
+        }
+        #expect(hec.ack && hec.ackPollInterval == .milliseconds(250) && hec.index == "audit" && hec.token.value == "h")
+        guard case .datadog(let datadog) = configuration.sinks[2].kind, case .syslog(let syslog) = configuration.sinks[3].kind else {
+            Issue.record("expected datadog and syslog")
+            return
+        }
+        #expect(datadog.endpoint == "https://http-intake.logs.datadoghq.eu/api/v2/logs")
+        #expect(configuration.sinks[2].batch.maxEvents == 1000 && configuration.sinks[2].batch.maxBytes == 5_000_000)
+        #expect(syslog.transport == .tls && syslog.format == .cef && syslog.caFile == "/etc/ca.pem")
+    }
+
+    @Test func pseudonymisingNeedsAKey() {
+        #expect { try load("sinks: [{type: file, path: a.jsonl, pseudonymize: true}]") } throws: { "\($0)".contains("pseudonymKey") }
+    }
+
     @Test func journalCommandsDoNotNeedTheCRMSecrets() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

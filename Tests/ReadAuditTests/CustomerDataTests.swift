@@ -183,7 +183,9 @@ import Testing
             defer { gateway.directory.remove() }
             try await gateway.application().test(.router) { client in
                 #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
-                #expect(try await client.execute(uri: "/readyz", method: .get).status == .ok)
+                let ready = try await client.execute(uri: "/readyz", method: .get)
+                #expect(ready.status == .ok)
+                #expect(String(buffer: ready.body) == #"{"status":"ready","sinks":{}}"#)
                 _ = try await post(client, body: TestCredentials.body(customerId: "C-1"))
                 let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
                 #expect(metrics.contains(#"readaudit_http_requests_total{route="/v1/customer-data",method="POST",status="200",outcome="served"}"#))
