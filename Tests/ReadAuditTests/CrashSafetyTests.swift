@@ -8,7 +8,7 @@ import Testing
 
 /// The real binary, killed with SIGKILL mid-load, loses no event it acknowledged.
 @Suite struct CrashSafetyTests {
-    static func configuration(directory: TemporaryDirectory, crmURL: String) throws -> String {
+    static func configuration(directory: TemporaryDirectory, crmURL: String, hec: StubSplunkHEC) throws -> String {
         let path = directory.file("readaudit.yaml")
         try """
             node: crash-test
@@ -21,15 +21,22 @@ import Testing
                 keyHash: "\(CallerCredential.hashText(ofKey: TestCredentials.key))"
             sinks:
               - {type: file, name: file, path: audit.jsonl}
+              - type: splunk_hec
+                name: splunk
+                url: "\(hec.url)"
+                token: {env: CRASH_TEST_HEC_TOKEN}
+                batch: {maxEvents: 100, maxDelayMs: 0}
             """.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
 
     @Test func everyAcknowledgedEventSurvivesSIGKILLAndTheChainVerifies() async throws {
         try await StubCRM().run { crm in
+          try await StubSplunkHEC().run { hec in
             let directory = try TemporaryDirectory()
             defer { directory.remove() }
-            let config = try Self.configuration(directory: directory, crmURL: crm.urlTemplate)
+            setenv("CRASH_TEST_HEC_TOKEN", hec.token, 1)
+            let config = try Self.configuration(directory: directory, crmURL: crm.urlTemplate, hec: hec)
 
             let gateway = try RunningGateway(arguments: ["serve", "--config", config])
             let port = try await gateway.waitForPort()
@@ -82,6 +89,15 @@ import Testing
             }
             #expect(lines == Array(1...(lines.last ?? 0)), "the JSON-lines copy must hold each sequence once, in order")
             #expect((lines.last ?? 0) >= head)
+
+            // HEC gets every event at least once; the crash costs at most one re-sent batch (100 events).
+            for _ in 0..<2000 where try await store.cursor(sink: "splunk") ?? 0 < head {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            let atHEC = hec.received
+            let journalIds = try await store.entries(after: 0, limit: Int(head)).map(\.event.id.rawValue)
+            #expect(Set(journalIds).isSubset(of: Set(atHEC)), "every event reached HEC")
+            #expect(atHEC.count - Set(atHEC).count <= 100, "at most one batch was sent twice")
             restarted.terminate()
 
             // Starts and the graceful stop are in the chain; the SIGKILLed run has a start and no stop.
@@ -95,6 +111,7 @@ import Testing
 
             let verify = try ReadAuditBinary.run(["verify", "--data-dir", directory.path])
             #expect(verify.status == 0, "\(verify.stdout)")
+          }
         }
     }
 
