@@ -95,6 +95,25 @@ import Testing
         #expect(result.stdout.contains("FAILED: sequence 10:"), "\(result.stdout)")
     }
 
+    @Test(arguments: [
+        "UPDATE events SET fields = 'not json' WHERE seq = 42",
+        "UPDATE events SET node = NULL WHERE seq = 42",
+        "UPDATE events SET hash = x'00' WHERE seq = 42",
+        "UPDATE events SET time_us = 'yesterday' WHERE seq = 42",
+    ])
+    func aDamagedColumnIsReportedAtItsSequenceNotACrash(_ sql: String) async throws {
+        let directory = try await Self.journalOf1000()
+        defer { directory.remove() }
+        // Rebuild the table without its constraints first, as an attacker with the file could.
+        try Self.tamper(directory, """
+            CREATE TABLE loose AS SELECT * FROM events; DROP TABLE events; ALTER TABLE loose RENAME TO events;
+            \(sql);
+            """)
+        let result = try Self.verify(directory)
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("FAILED: sequence 42:"), "\(result.stdout)")
+    }
+
     @Test func verifyRecordsItselfInTheChain() async throws {
         let directory = try await Self.journalOf1000()
         defer { directory.remove() }

@@ -90,7 +90,7 @@ public final class JournalStore: Sendable {
     /// Entries after `sequence`, oldest first.
     public func entries(after sequence: Int64, limit: Int) async throws -> [JournalEntry] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [sequence, limit])
+            try Row.fetchAll(db, sql: "SELECT \(Self.columns) FROM events WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [sequence, limit])
                 .map(Self.entry(from:))
         }
     }
@@ -106,7 +106,7 @@ public final class JournalStore: Sendable {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT * FROM events WHERE customer = ? AND action = ? AND time_us >= ? AND time_us < ?
+                    SELECT \(Self.columns) FROM events WHERE customer = ? AND action = ? AND time_us >= ? AND time_us < ?
                     ORDER BY time_us, seq
                     """,
                 arguments: [customer, AuditAction.customerRead.rawValue, from?.microseconds ?? Int64.min, to?.microseconds ?? Int64.max]
@@ -143,7 +143,7 @@ public final class JournalStore: Sendable {
         while true {
             let start = after
             let page: [JournalEntry] = try await pool.read { db in
-                try Row.fetchAll(db, sql: "SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [start, pageSize])
+                try Row.fetchAll(db, sql: "SELECT \(Self.columns) FROM events WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [start, pageSize])
                     .map(Self.entry(from:))
             }
             guard let last = page.last else { return }
@@ -152,36 +152,71 @@ public final class JournalStore: Sendable {
         }
     }
 
+    /// The columns every entry query selects, in the order `entry(from:)` reads them.
+    static let columns = """
+        seq, id, time_us, node, action, outcome, code, credential, agent, interaction, customer, fields, masked, source, \
+        genesys, detail, prev_hash, hash
+        """
+
+    /// Decodes a row by position, without trusting it: a damaged or retyped column is an `UnreadableEntry`
+    /// naming its sequence, never a crash (an attacker with file access can store anything).
     static func entry(from row: Row) throws -> JournalEntry {
-        let sequence: Int64 = row["seq"]
-        func list(_ column: String) throws -> [String] {
-            guard let text: String = row[column],
-                let list = try? JSONDecoder().decode([String].self, from: Data(text.utf8))
-            else { throw UnreadableEntry(sequence: sequence, detail: "column \(column) is not a list of strings") }
-            return list
+        let sequence = Int64.fromDatabaseValue(row[0] as DatabaseValue) ?? 0
+        func text(_ index: Int, _ name: String) throws -> String {
+            guard let value = String.fromDatabaseValue(row[index] as DatabaseValue) else {
+                throw UnreadableEntry(sequence: sequence, detail: "column \(name) is not text")
+            }
+            return value
         }
-        func map(_ column: String) throws -> [String: String] {
-            guard let text: String = row[column],
-                let map = try? JSONDecoder().decode([String: String].self, from: Data(text.utf8))
-            else { throw UnreadableEntry(sequence: sequence, detail: "column \(column) is not an object of strings") }
+        func optionalText(_ index: Int, _ name: String) throws -> String? {
+            let value = row[index] as DatabaseValue
+            if value.isNull { return nil }
+            return try text(index, name)
+        }
+        func list(_ index: Int, _ name: String) throws -> [String] {
+            guard case .array(let items)? = try? JSONParser.parse(Array(try text(index, name).utf8)) else {
+                throw UnreadableEntry(sequence: sequence, detail: "column \(name) is not a list of strings")
+            }
+            return try items.map { item in
+                guard case .string(let value) = item else {
+                    throw UnreadableEntry(sequence: sequence, detail: "column \(name) is not a list of strings")
+                }
+                return value
+            }
+        }
+        func map(_ index: Int, _ name: String) throws -> [String: String] {
+            guard let members = (try? JSONParser.parse(Array(try text(index, name).utf8)))?.objectMembers else {
+                throw UnreadableEntry(sequence: sequence, detail: "column \(name) is not an object of strings")
+            }
+            var map: [String: String] = [:]
+            for (key, value) in members {
+                guard case .string(let string) = value else {
+                    throw UnreadableEntry(sequence: sequence, detail: "column \(name) is not an object of strings")
+                }
+                map[key] = string
+            }
             return map
         }
-        let idText: String = row["id"]
-        guard let id = EventID(rawValue: idText) else {
+        func hash(_ index: Int, _ name: String) throws -> ChainHash {
+            guard let data = Data.fromDatabaseValue(row[index] as DatabaseValue), let hash = ChainHash(bytes: Array(data)) else {
+                throw UnreadableEntry(sequence: sequence, detail: "column \(name) is not a 32-byte hash")
+            }
+            return hash
+        }
+        guard let id = EventID(rawValue: try text(1, "id")) else {
             throw UnreadableEntry(sequence: sequence, detail: "event id is not a UUID")
         }
+        guard let time = Int64.fromDatabaseValue(row[2] as DatabaseValue) else {
+            throw UnreadableEntry(sequence: sequence, detail: "column time_us is not an integer")
+        }
         let event = AuditEventDraft(
-            id: id, time: AuditTime(microseconds: row["time_us"]), node: row["node"],
-            action: AuditAction(rawValue: row["action"]), outcome: AuditOutcome(rawValue: row["outcome"]),
-            code: row["code"], credential: row["credential"], agent: row["agent"], interaction: row["interaction"],
-            customer: row["customer"], fields: try list("fields"), masked: try list("masked"), source: row["source"],
-            genesys: try map("genesys"), detail: try map("detail"))
-        let previous: Data = row["prev_hash"]
-        let hash: Data = row["hash"]
-        return JournalEntry(
-            sequence: sequence, event: event,
-            previousHash: ChainHash(bytes: Array(previous)) ?? .genesis,
-            hash: ChainHash(bytes: Array(hash)) ?? .genesis)
+            id: id, time: AuditTime(microseconds: time), node: try text(3, "node"),
+            action: AuditAction(rawValue: try text(4, "action")), outcome: AuditOutcome(rawValue: try text(5, "outcome")),
+            code: try optionalText(6, "code"), credential: try optionalText(7, "credential"), agent: try optionalText(8, "agent"),
+            interaction: try optionalText(9, "interaction"), customer: try optionalText(10, "customer"),
+            fields: try list(11, "fields"), masked: try list(12, "masked"), source: try optionalText(13, "source"),
+            genesys: try map(14, "genesys"), detail: try map(15, "detail"))
+        return JournalEntry(sequence: sequence, event: event, previousHash: try hash(16, "prev_hash"), hash: try hash(17, "hash"))
     }
 }
 
