@@ -83,5 +83,17 @@ let package = Package(
             dependencies: ["ReadAudit"],
             path: "Benchmarks/JournalBenchmark"
         ),
+        .executableTarget(
+            name: "ShippingBenchmark",
+            dependencies: [
+                "ReadAudit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/ShippingBenchmark"
+        ),
     ]
 )

@@ -88,5 +88,5 @@ public struct AccessReport: Sendable {
 }
 
 extension JSONText {
-    mutating func bytesAppend(_ other: [UInt8]) { raw(String(decoding: other, as: UTF8.self)) }
+    mutating func bytesAppend(_ other: [UInt8]) { raw(bytes: other) }
 }

@@ -27,11 +27,18 @@ public struct ChainHash: Hashable, Sendable, CustomStringConvertible {
     /// The previous hash of the first event of a journal.
     public static let genesis = ChainHash(bytes: [UInt8](repeating: 0, count: 32))!
 
-    public var hex: String {
-        var text = ""
-        text.reserveCapacity(64)
-        for byte in bytes { text += String(byte, radix: 16).leftPadded(to: 2) }
-        return text
+    public var hex: String { Self.hex(bytes) }
+
+    /// Lower-case hexadecimal of any bytes.
+    public static func hex(_ bytes: some Collection<UInt8>) -> String {
+        let digits: [UInt8] = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     public var description: String { hex }

@@ -6,8 +6,23 @@ public struct EventID: Hashable, Sendable, CustomStringConvertible {
     public let rawValue: String
 
     public init?(rawValue: String) {
-        guard rawValue.utf8.count == 36, UUID(uuidString: rawValue) != nil else { return nil }
+        guard Self.isCanonicalUUID(rawValue) else { return nil }
         self.rawValue = rawValue
+    }
+
+    /// True for the 8-4-4-4-12 hexadecimal form (either case).
+    public static func isCanonicalUUID(_ text: String) -> Bool {
+        var count = 0
+        for byte in text.utf8 {
+            if count == 8 || count == 13 || count == 18 || count == 23 {
+                guard byte == UInt8(ascii: "-") else { return false }
+            } else {
+                guard (48...57).contains(byte) || (65...70).contains(byte) || (97...102).contains(byte) else { return false }
+            }
+            count += 1
+            if count > 36 { return false }
+        }
+        return count == 36
     }
 
     public var description: String { rawValue }
@@ -21,10 +36,9 @@ public struct EventID: Hashable, Sendable, CustomStringConvertible {
         for i in 6..<16 { bytes[i] = random.next() }
         bytes[6] = (bytes[6] & 0x0F) | 0x70
         bytes[8] = (bytes[8] & 0x3F) | 0x80
-        let hex = bytes.map { String($0, radix: 16).leftPadded(to: 2) }
-        let text = hex[0..<4].joined() + "-" + hex[4..<6].joined() + "-" + hex[6..<8].joined() + "-"
-            + hex[8..<10].joined() + "-" + hex[10..<16].joined()
-        return EventID(rawValue: text)!
+        var text = Array(ChainHash.hex(bytes).utf8)
+        for position in [20, 16, 12, 8] { text.insert(UInt8(ascii: "-"), at: position) }
+        return EventID(rawValue: String(decoding: text, as: UTF8.self))!
     }
 }
 

@@ -13,8 +13,21 @@ public struct JSONText: Sendable {
 
     public mutating func raw(_ text: String) { bytes.append(contentsOf: text.utf8) }
 
+    /// Bytes that are already JSON.
+    public mutating func raw(bytes more: [UInt8]) { bytes.append(contentsOf: more) }
+
     public mutating func string(_ value: String) {
         bytes.append(UInt8(ascii: "\""))
+        // Most values need no escaping: copy them whole.
+        let clean = value.utf8.withContiguousStorageIfAvailable { buffer -> Bool in
+            for byte in buffer where byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x7F { return false }
+            bytes.append(contentsOf: buffer)
+            return true
+        }
+        if clean == true {
+            bytes.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in value.utf8 {
             switch byte {
             case UInt8(ascii: "\""): bytes.append(contentsOf: [92, 34])

@@ -89,19 +89,7 @@ public struct CustomerDataRequestValidator: Sendable {
     }
 
     /// True for the canonical 8-4-4-4-12 hexadecimal form.
-    static func isUUID(_ text: String) -> Bool {
-        let bytes = Array(text.utf8)
-        guard bytes.count == 36 else { return false }
-        for (index, byte) in bytes.enumerated() {
-            if index == 8 || index == 13 || index == 18 || index == 23 {
-                guard byte == UInt8(ascii: "-") else { return false }
-            } else {
-                let isHex = (48...57).contains(byte) || (65...70).contains(byte) || (97...102).contains(byte)
-                guard isHex else { return false }
-            }
-        }
-        return true
-    }
+    static func isUUID(_ text: String) -> Bool { EventID.isCanonicalUUID(text) }
 }
 
 /// A rejected body: the answer to give and the identifiers to record.

@@ -90,8 +90,7 @@ public final class JournalStore: Sendable {
     /// Entries after `sequence`, oldest first.
     public func entries(after sequence: Int64, limit: Int) async throws -> [JournalEntry] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT \(Self.columns) FROM events WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [sequence, limit])
-                .map(Self.entry(from:))
+            try Self.fetchEntries(db, after: sequence, limit: limit)
         }
     }
 
@@ -143,13 +142,22 @@ public final class JournalStore: Sendable {
         while true {
             let start = after
             let page: [JournalEntry] = try await pool.read { db in
-                try Row.fetchAll(db, sql: "SELECT \(Self.columns) FROM events WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [start, pageSize])
-                    .map(Self.entry(from:))
+                try Self.fetchEntries(db, after: start, limit: pageSize)
             }
             guard let last = page.last else { return }
             guard try body(page) else { return }
             after = last.sequence
         }
+    }
+
+    /// Entries after `sequence`, decoded straight from the statement (no intermediate row copies).
+    static func fetchEntries(_ db: Database, after sequence: Int64, limit: Int) throws -> [JournalEntry] {
+        let statement = try db.cachedStatement(sql: "SELECT \(columns) FROM events WHERE seq > ? ORDER BY seq LIMIT ?")
+        var entries: [JournalEntry] = []
+        entries.reserveCapacity(min(limit, 10_000))
+        let rows = try Row.fetchCursor(statement, arguments: [sequence, limit])
+        while let row = try rows.next() { entries.append(try entry(from: row)) }
+        return entries
     }
 
     /// The columns every entry query selects, in the order `entry(from:)` reads them.

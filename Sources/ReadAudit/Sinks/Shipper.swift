@@ -52,13 +52,20 @@ public final class Shipper: Service {
         var lastError: String?
         monitor?.update(sink: sink.name, health: machine.health, cursor: machine.cursor, lastError: nil)
         logger.info("Shipper started", metadata: ["sink": "\(sink.name)", "cursor": "\(machine.cursor)"])
+        var prefetched: [JournalEntry] = []
         deliveries: while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            let entries = try await nextBatch(after: machine.cursor, lingering: !machine.isRetrying)
+            // A backlog is read ahead while the previous batch is in flight; it is used only if it follows on.
+            let entries = prefetched.first?.sequence == machine.cursor + 1
+                ? prefetched : try await nextBatch(after: machine.cursor, lingering: !machine.isRetrying)
+            prefetched = []
             guard !entries.isEmpty else { continue }
             await reportLag(cursor: machine.cursor, oldest: entries[0])
             let now = clock.now()
             let before = machine.cursor
+            let isFull = entries.count == limits.maxEvents
+            async let readAhead = isFull ? journal.entries(after: entries.last!.sequence, limit: limits.maxEvents) : []
             let result = await sink.deliver(SinkBatch(entries: entries, isRetry: machine.isRetrying, now: now))
+            prefetched = (try? await readAhead) ?? []
             let actions = machine.handle(
                 result, batch: entries.map { ($0.sequence, $0.event.id.rawValue) }, now: now, jitter: Double.random(in: 0...1))
             for action in actions {

@@ -64,7 +64,7 @@ public final class SplunkHECSink: AuditSink {
             json.string(index)
         }
         json.key("event")
-        json.raw(String(decoding: exporter.json(entry, now: now), as: UTF8.self))
+        json.raw(bytes: exporter.json(entry, now: now))
         json.key("fields")
         json.raw("{")
         json.key("event_id", first: true)
