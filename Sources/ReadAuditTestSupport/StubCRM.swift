@@ -133,17 +133,25 @@ public final class StubCRM: Sendable {
 public func runWhileServing<T: Sendable>(
     _ service: some Service, isReady: @escaping @Sendable () -> Bool, _ body: () async throws -> T
 ) async throws -> T {
-    let group = ServiceGroup(configuration: .init(services: [service], logger: Logger(label: "test-services")))
+    try await runWhileServing([service], isReady: isReady, body)
+}
+
+/// Runs `services` in one service group (in dependency order), waits until `isReady`, runs `body`, then shuts
+/// the group down gracefully, also when waiting or `body` fails.
+public func runWhileServing<T: Sendable>(
+    _ services: [any Service], isReady: @escaping @Sendable () -> Bool = { true }, _ body: () async throws -> T
+) async throws -> T {
+    let group = ServiceGroup(configuration: .init(services: services, logger: Logger(label: "test-services")))
     return try await withThrowingTaskGroup(of: Void.self) { tasks in
         tasks.addTask { try await group.run() }
-        // Poll for readiness: the server reports its port from its own event loop.
-        var waited = 0
-        while !isReady() {
-            try await Task.sleep(for: .milliseconds(5))
-            waited += 1
-            if waited > 2000 { throw TestSupportError("service did not become ready in 10 s") }
-        }
         do {
+            // Poll for readiness: the server reports its port from its own event loop.
+            var waited = 0
+            while !isReady() {
+                try await Task.sleep(for: .milliseconds(5))
+                waited += 1
+                if waited > 2000 { throw TestSupportError("service did not become ready in 10 s") }
+            }
             let result = try await body()
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()

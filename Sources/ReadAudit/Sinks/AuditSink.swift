@@ -51,3 +51,15 @@ public enum DeliveryResult: Sendable, Equatable {
     /// The shipper stops, keeps the backlog in the journal, and raises `audit.sink_degraded`.
     case rejected(reason: String)
 }
+
+extension DeliveryResult {
+    /// This result of a request that followed `count` entries already accepted from the same batch: the
+    /// counts shift, and a failure after some progress becomes `partial` so the cursor keeps that progress.
+    func after(accepted count: Int) -> DeliveryResult {
+        switch self {
+        case .delivered: .delivered
+        case .partial(let accepted, let quarantined): .partial(accepted: count + accepted, quarantined: quarantined)
+        case .retry, .rejected: count > 0 ? .partial(accepted: count, quarantined: nil) : self
+        }
+    }
+}

@@ -1,5 +1,4 @@
 import AsyncHTTPClient
-import CompressNIO
 import Foundation
 import Logging
 import NIOCore
@@ -33,14 +32,8 @@ public final class SplunkHECSink: AuditSink {
         var sent = 0
         for range in RequestSplitter.ranges(sizes: envelopes.map(\.count), maxBytes: limits.maxBytes) {
             let result = await send(Array(envelopes[range]))
-            switch result {
-            case .delivered:
-                sent += range.count
-            case .partial(let accepted, let quarantined):
-                return .partial(accepted: sent + accepted, quarantined: quarantined)
-            case .retry, .rejected:
-                return sent > 0 ? .partial(accepted: sent, quarantined: nil) : result
-            }
+            guard result == .delivered else { return result.after(accepted: sent) }
+            sent += range.count
         }
         return .delivered
     }
@@ -82,22 +75,14 @@ public final class SplunkHECSink: AuditSink {
         var body = ByteBuffer()
         body.reserveCapacity(envelopes.reduce(0) { $0 + $1.count })
         for envelope in envelopes { body.writeBytes(envelope) }
-        var request = HTTPClientRequest(url: configuration.url + "/services/collector/event")
-        request.method = .POST
-        request.headers.add(name: "Authorization", value: "Splunk \(configuration.token.value)")
-        request.headers.add(name: "Content-Type", value: "application/json")
-        if configuration.ack { request.headers.add(name: "X-Splunk-Request-Channel", value: channel) }
-        if configuration.gzip, let compressed = try? body.compress(with: .gzip(configuration: .init(compressionLevel: .fastestCompression))) {
-            request.headers.add(name: "Content-Encoding", value: "gzip")
-            request.body = .bytes(compressed)
-        } else {
-            request.body = .bytes(body)
-        }
+        var headers = [("Authorization", "Splunk \(configuration.token.value)"), ("Content-Type", "application/json")]
+        if configuration.ack { headers.append(("X-Splunk-Request-Channel", channel)) }
         let answer: HECAnswer
         do {
-            let response = try await client.execute(request, timeout: timeAmount(configuration.requestTimeout))
-            let text = try await response.body.collect(upTo: 64 * 1024)
-            answer = HECAnswer(status: Int(response.status.code), body: Array(buffer: text))
+            let response = try await client.post(
+                configuration.url + "/services/collector/event", headers: headers, body: body, gzip: configuration.gzip,
+                timeout: configuration.requestTimeout)
+            answer = HECAnswer(status: response.status, body: response.body)
         } catch {
             // No answer: the events may or may not be indexed. Re-sending can duplicate them; they keep their ids.
             return .retry(reason: "no answer from HEC: \(error)")
@@ -131,23 +116,22 @@ public final class SplunkHECSink: AuditSink {
     func waitForAck(_ ackId: Int) async -> DeliveryResult {
         let deadline = ContinuousClock.now + configuration.ackTimeout
         while ContinuousClock.now < deadline {
-            var request = HTTPClientRequest(url: configuration.url + "/services/collector/ack?channel=\(channel)")
-            request.method = .POST
-            request.headers.add(name: "Authorization", value: "Splunk \(configuration.token.value)")
-            request.headers.add(name: "X-Splunk-Request-Channel", value: channel)
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(string: #"{"acks":[\#(ackId)]}"#))
-            if let response = try? await client.execute(request, timeout: timeAmount(configuration.requestTimeout)),
-                let body = try? await response.body.collect(upTo: 64 * 1024)
+            let headers = [
+                ("Authorization", "Splunk \(configuration.token.value)"), ("X-Splunk-Request-Channel", channel),
+                ("Content-Type", "application/json"),
+            ]
+            if let response = try? await client.post(
+                configuration.url + "/services/collector/ack?channel=\(channel)", headers: headers,
+                body: ByteBuffer(string: #"{"acks":[\#(ackId)]}"#), gzip: false, timeout: configuration.requestTimeout)
             {
-                if response.status.code == 200,
-                    case .object(let acks)? = (try? JSONParser.parse(Array(buffer: body)))?.objectMembers?.first(where: { $0.0 == "acks" })?.1,
+                if response.status == 200,
+                    case .object(let acks)? = (try? JSONParser.parse(response.body))?.objectMembers?.first(where: { $0.0 == "acks" })?.1,
                     acks.contains(where: { $0.0 == String(ackId) && $0.1 == .bool(true) })
                 {
                     return .delivered
                 }
-                if [401, 403].contains(response.status.code) {
-                    return .rejected(reason: "HEC refused the ack query (HTTP \(response.status.code))")
+                if [401, 403].contains(response.status) {
+                    return .rejected(reason: "HEC refused the ack query (HTTP \(response.status))")
                 }
             }
             do {
@@ -212,31 +196,4 @@ struct HECAnswer {
         default: return .retry(detail)
         }
     }
-}
-
-/// Cuts a batch into consecutive requests whose bodies stay within a byte limit (one oversized
-/// element still goes alone: the receiver decides what to do with it).
-public enum RequestSplitter {
-    public static func ranges(sizes: [Int], maxBytes: Int, separator: Int = 0, overhead: Int = 0) -> [Range<Int>] {
-        var ranges: [Range<Int>] = []
-        var start = 0
-        var bytes = overhead
-        for (index, size) in sizes.enumerated() {
-            let added = size + (index > start ? separator : 0)
-            if index > start && bytes + added > maxBytes {
-                ranges.append(start..<index)
-                start = index
-                bytes = overhead + size
-            } else {
-                bytes += added
-            }
-        }
-        if start < sizes.count { ranges.append(start..<sizes.count) }
-        return ranges
-    }
-}
-
-/// NIO's `TimeAmount` for a Swift `Duration`.
-func timeAmount(_ duration: Duration) -> TimeAmount {
-    .nanoseconds(Int64(duration / .nanoseconds(1)))
 }
