@@ -50,6 +50,26 @@ import Testing
             == .backOff(.milliseconds(100)))
     }
 
+    @Test func refusingEveryEventIsARefusalOfTheSinkNotOfTheEvents() {
+        var machine = ShipperStateMachine(cursor: 10, degradedAfter: .seconds(60), maxQuarantinesInARow: 3)
+        for expected in Int64(11)...13 {
+            let actions = machine.handle(.partial(accepted: 0, quarantined: "400"), batch: [(expected, "e\(expected)")], now: Self.t0, jitter: 0.5)
+            #expect(actions.first == .quarantine(sequence: expected, eventId: "e\(expected)", reason: "400"))
+        }
+        let fourth = machine.handle(.partial(accepted: 0, quarantined: "400"), batch: [(14, "e14")], now: Self.t0, jitter: 0.5)
+        #expect(fourth.last == .stop(reason: "the sink refused 4 events in a row, the last with: 400"))
+        #expect(machine.health == .stopped && machine.cursor == 13)
+    }
+
+    @Test func anAcceptedEventResetsTheQuarantineCount() {
+        var machine = ShipperStateMachine(cursor: 10, degradedAfter: .seconds(60), maxQuarantinesInARow: 1)
+        _ = machine.handle(.partial(accepted: 0, quarantined: "400"), batch: [(11, "e11")], now: Self.t0, jitter: 0.5)
+        _ = machine.handle(.delivered, batch: [(12, "e12")], now: Self.t0, jitter: 0.5)
+        let actions = machine.handle(.partial(accepted: 0, quarantined: "400"), batch: [(13, "e13")], now: Self.t0, jitter: 0.5)
+        #expect(actions.first == .quarantine(sequence: 13, eventId: "e13", reason: "400"))
+        #expect(machine.health == .healthy)
+    }
+
     @Test func aRefusalStopsTheSinkOnceAndForAll() {
         var machine = ShipperStateMachine(cursor: 10, degradedAfter: .seconds(60))
         #expect(machine.handle(.rejected(reason: "403"), batch: Self.batch, now: Self.t0, jitter: 0.5)

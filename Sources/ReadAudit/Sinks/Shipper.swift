@@ -72,7 +72,9 @@ public final class Shipper: Service {
                 switch action {
                 case .commitCursor(let sequence):
                     try await store.saveCursor(sink: sink.name, sequence: sequence, at: clock.now())
-                    monitor?.countDelivered(sink: sink.name, entries.filter { $0.sequence > before && $0.sequence <= sequence }.count)
+                    let quarantined = actions.contains { if case .quarantine = $0 { true } else { false } } ? 1 : 0
+                    monitor?.countDelivered(
+                        sink: sink.name, entries.filter { $0.sequence > before && $0.sequence <= sequence }.count - quarantined)
                 case .quarantine(let sequence, let eventId, let reason):
                     monitor?.countQuarantined(sink: sink.name)
                     logger.error(
@@ -124,8 +126,16 @@ public final class Shipper: Service {
         // reaches the sink now rather than at the next start. No retries: the journal still holds it.
         if !Task.isCancelled, machine.health == .healthy {
             let rest = try await journal.entries(after: machine.cursor, limit: limits.maxEvents)
-            if !rest.isEmpty, await sink.deliver(SinkBatch(entries: rest, now: clock.now())) == .delivered {
-                try await store.saveCursor(sink: sink.name, sequence: rest.last!.sequence, at: clock.now())
+            if !rest.isEmpty {
+                // Commit whatever the sink took, so the next start does not send it again.
+                switch await sink.deliver(SinkBatch(entries: rest, now: clock.now())) {
+                case .delivered:
+                    try await store.saveCursor(sink: sink.name, sequence: rest.last!.sequence, at: clock.now())
+                case .partial(let accepted, nil) where accepted > 0:
+                    try await store.saveCursor(sink: sink.name, sequence: rest[min(accepted, rest.count) - 1].sequence, at: clock.now())
+                default:
+                    break
+                }
             }
         }
         logger.info("Shipper stopped", metadata: ["sink": "\(sink.name)"])

@@ -35,11 +35,17 @@ public struct ShipperStateMachine: Sendable {
     public private(set) var failingSince: AuditTime?
     private var backoff: RetryBackoff
     private let degradedAfter: Duration
+    /// Quarantines since the sink last accepted an event.
+    private var quarantinesInARow = 0
+    /// After this many refused events in a row, the refusals are not about content: the sink refuses
+    /// everything (a bad tag, a proxy), and quarantining on would empty the SIEM's copy event by event.
+    public let maxQuarantinesInARow: Int
 
-    public init(cursor: Int64, degradedAfter: Duration, backoff: RetryBackoff = RetryBackoff()) {
+    public init(cursor: Int64, degradedAfter: Duration, backoff: RetryBackoff = RetryBackoff(), maxQuarantinesInARow: Int = 10) {
         self.cursor = cursor
         self.degradedAfter = degradedAfter
         self.backoff = backoff
+        self.maxQuarantinesInARow = maxQuarantinesInARow
     }
 
     /// True while the last attempt failed, so the next batch is a re-send.
@@ -53,11 +59,18 @@ public struct ShipperStateMachine: Sendable {
         guard health != .stopped, !batch.isEmpty else { return [] }
         switch result {
         case .delivered:
+            quarantinesInARow = 0
             return progress(to: batch.last!.sequence, now: now)
         case .partial(let accepted, let quarantined):
             let accepted = min(max(accepted, 0), batch.count)
             var actions: [Action] = []
             if let reason = quarantined, accepted < batch.count {
+                quarantinesInARow = accepted > 0 ? 1 : quarantinesInARow + 1
+                if quarantinesInARow > maxQuarantinesInARow {
+                    let refusal = "the sink refused \(quarantinesInARow) events in a row, the last with: \(reason)"
+                    return (accepted > 0 ? progress(to: batch[accepted - 1].sequence, now: now) : [])
+                        + handle(.rejected(reason: refusal), batch: batch, now: now, jitter: jitter)
+                }
                 // The entries before it are in; the bad one is recorded and skipped; the rest go again.
                 let bad = batch[accepted]
                 actions.append(.quarantine(sequence: bad.sequence, eventId: bad.eventId, reason: reason))
@@ -65,6 +78,7 @@ public struct ShipperStateMachine: Sendable {
                 return actions
             }
             if accepted > 0 {
+                quarantinesInARow = 0
                 return progress(to: batch[accepted - 1].sequence, now: now)
             }
             return failure(reason: "the sink accepted none of the batch", now: now, jitter: jitter)
