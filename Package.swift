@@ -97,5 +97,18 @@ let package = Package(
             ],
             path: "Benchmarks/ShippingBenchmark"
         ),
+        .executableTarget(
+            name: "OutageBenchmark",
+            dependencies: [
+                "ReadAudit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Benchmarks/OutageBenchmark"
+        ),
     ]
 )
