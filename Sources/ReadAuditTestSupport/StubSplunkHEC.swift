@@ -22,6 +22,8 @@ public final class StubSplunkHEC: Sendable {
         case invalidToken
         /// The envelope whose event has this id is refused with code 6; the ones before it are indexed.
         case rejectEvent(id: String)
+        /// A request holding the event with this id is refused whole with code 12, without saying which event.
+        case rejectEventSilently(id: String)
         /// Indexes the events but answers only after `delay` (a client with a shorter timeout sees no answer).
         case slowAnswer(delay: Duration)
     }
@@ -149,6 +151,9 @@ public final class StubSplunkHEC: Sendable {
             if case .rejectEvent(let id) = behaviour, event.objectMembers?.first(where: { $0.0 == "id" })?.1 == .string(id) {
                 refusedAt = index
                 break
+            }
+            if case .rejectEventSilently(let id) = behaviour, event.objectMembers?.first(where: { $0.0 == "id" })?.1 == .string(id) {
+                return Self.answer(.badRequest, #"{"text":"Event field cannot be blank","code":13}"#)
             }
             accepted.append(members)
         }

@@ -85,6 +85,27 @@ import Testing
         }
     }
 
+    @Test func aRefusalThatNamesNoEventIsNarrowedDownByHalving() async throws {
+        try await StubSplunkHEC().run { hec in
+            hec.behaviour = .busy
+            let configured = Self.sink(hec)
+            try await ShipperHarness.run(sinks: [configured]) { harness in
+                let written = try await harness.appendReads(64)
+                let bad = written[41].event.id.rawValue
+                let before = hec.requestCount
+                hec.behaviour = .rejectEventSilently(id: bad)
+                try await harness.waitUntil("the others arrived") { hec.received.count >= 63 }
+                let reads = Set(written.map(\.event.id.rawValue))
+                #expect(Set(hec.received.filter { reads.contains($0) }) == reads.subtracting([bad]))
+                // 64 events: one refused request, then halves down to the culprit — not 64 single requests.
+                #expect(hec.requestCount - before <= 1 + 2 * 6 + 2)
+                try await harness.waitUntil("the quarantine is recorded") {
+                    try await harness.entries().contains { $0.event.action == .sinkRejected && $0.event.detail["eventId"] == bad }
+                }
+            }
+        }
+    }
+
     @Test func aRefusedTokenStopsTheSinkRaisesDegradedAndKeepsTheBacklog() async throws {
         try await StubSplunkHEC().run { hec in
             hec.behaviour = .invalidToken

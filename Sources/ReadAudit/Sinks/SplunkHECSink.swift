@@ -99,16 +99,13 @@ public final class SplunkHECSink: AuditSink {
         case .invalidEvent(let index, let reason):
             return .partial(accepted: index, quarantined: reason)
         case .unknownInvalidEvent(let reason):
-            // HEC refused the request for one event's content without saying which: find it one by one.
+            // HEC refused the request for one event's content without saying which: send it again in halves
+            // until the culprit is alone (about 2·log2(n) requests, not n).
             guard envelopes.count > 1 else { return .partial(accepted: 0, quarantined: reason) }
-            for (index, envelope) in envelopes.enumerated() {
-                switch await send([envelope]) {
-                case .delivered: continue
-                case .partial(_, let quarantined?): return .partial(accepted: index, quarantined: quarantined)
-                case let other: return index > 0 ? .partial(accepted: index, quarantined: nil) : other
-                }
-            }
-            return .delivered
+            let middle = envelopes.count / 2
+            let first = await send(Array(envelopes[..<middle]))
+            guard first == .delivered else { return first }
+            return await send(Array(envelopes[middle...])).after(accepted: middle)
         }
     }
 
