@@ -51,7 +51,7 @@ public struct ShipperHarness: Sendable {
 
     /// Runs the journal and one shipper per sink while `body` runs, then shuts them down gracefully.
     public static func run<T: Sendable>(
-        sinks: [ConfiguredSink], degradedAfter: Duration = .seconds(60), _ body: (ShipperHarness) async throws -> T
+        sinks: [ConfiguredSink], _ body: (ShipperHarness) async throws -> T
     ) async throws -> T {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -66,20 +66,7 @@ public struct ShipperHarness: Sendable {
                 degradedAfter: $0.degradedAfter, pollInterval: .milliseconds(20), monitor: monitor,
                 backoff: RetryBackoff(initial: .milliseconds(10), maximum: .milliseconds(50)), logger: logger)
         }
-        let group = ServiceGroup(configuration: .init(services: [journal] + shippers, logger: logger))
         let harness = ShipperHarness(directory: directory, store: store, journal: journal, clock: clock, monitor: monitor)
-        return try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            do {
-                let result = try await body(harness)
-                await group.triggerGracefulShutdown()
-                try await tasks.waitForAll()
-                return result
-            } catch {
-                await group.triggerGracefulShutdown()
-                try? await tasks.waitForAll()
-                throw error
-            }
-        }
+        return try await runWhileServing([journal] + shippers) { try await body(harness) }
     }
 }
