@@ -45,6 +45,20 @@ import Testing
         }
     }
 
+    @Test func aPartlyFullBatchWaitsForMoreUpToItsDelay() async throws {
+        try await StubSplunkHEC().run { hec in
+            var configured = Self.sink(hec)
+            configured.limits.maxDelay = .seconds(1)
+            try await ShipperHarness.run(sinks: [configured]) { harness in
+                let written = try await harness.appendReads(5)
+                try await harness.waitUntilShipped(configured.sink)
+                // Five events appended one by one within the delay leave together, in one request.
+                #expect(hec.received == written.map(\.event.id.rawValue))
+                #expect(hec.requestCount == 1)
+            }
+        }
+    }
+
     @Test func aBusyCollectorIsRetriedUntilEverythingArrives() async throws {
         try await StubSplunkHEC().run { hec in
             hec.behaviour = .busy
