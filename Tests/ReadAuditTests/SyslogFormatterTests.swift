@@ -165,4 +165,17 @@ import Testing
         #expect(cef.extensions["src"] == nil)
         #expect(cef.extensions["c6a2"] == "::1" && cef.extensions["c6a2Label"] == "source")
     }
+
+    @Test func failuresAfterSomeFramesArePartialAndCertificateProblemsAreRejections() {
+        #expect(SyslogSink.result(written: 0, failure: .transient("refused")) == .retry(reason: "refused"))
+        #expect(SyslogSink.result(written: 0, failure: .refused("untrusted")) == .rejected(reason: "untrusted"))
+        #expect(SyslogSink.result(written: 3, failure: .transient("reset")) == .partial(accepted: 3, quarantined: nil))
+        #expect(SyslogSink.result(written: 3, failure: .refused("untrusted")) == .partial(accepted: 3, quarantined: nil))
+        #expect(SyslogFailure.classify(SyslogTLSSettingsError("no such file"), endpoint: "h:1") == .refused("TLS settings for h:1 are unusable: no such file"))
+        struct Refused: Error {}
+        guard case .transient = SyslogFailure.classify(Refused(), endpoint: "h:1") else {
+            Issue.record("an unknown connection error must be retried")
+            return
+        }
+    }
 }
