@@ -78,14 +78,24 @@ actor SyslogConnection {
     private func connected() async throws -> (any Channel, SyslogConnectionCause) {
         if let channel, let cause, channel.isActive { return (channel, cause) }
         if let stale = channel {
+            // The server closed it between deliveries. Syslog servers never close a healthy connection, and
+            // what was written just before the close may not have been processed: worth a warning.
+            let reason = cause?.error.map { "\($0)" } ?? "closed"
             channel = nil
+            cause = nil
             stale.close(promise: nil)
+            logger.warning(
+                "The syslog server closed the connection since the last delivery; messages written just before the close may be lost",
+                metadata: ["host": "\(configuration.host)", "port": "\(configuration.port)", "reason": "\(reason)"])
         }
         let tls = try makeTLSContext()
         let serverName = configuration.serverName ?? configuration.host
         // SNI may not carry an IP address; without a name NIOSSL checks the certificate against the peer's IP.
         let sniName: String? = (try? SocketAddress(ipAddress: serverName, port: 0)) == nil ? serverName : nil
         let timeout = timeAmount(configuration.connectTimeout)
+        // Each attempted channel (a name may resolve to several addresses) registers its readiness here;
+        // the channel that wins the connect is looked up afterwards, even if it has died since.
+        let attempts = SyslogConnectionAttempts()
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(timeout)
             .channelOption(.socketOption(.so_keepalive), value: 1)
@@ -94,14 +104,18 @@ actor SyslogConnection {
                     if let tls {
                         try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: sniName))
                     }
-                    try channel.pipeline.syncOperations.addHandler(
-                        SyslogChannelHandler(established: channel.eventLoop.makePromise(), waitsForHandshake: tls != nil))
+                    let handler = SyslogChannelHandler(established: channel.eventLoop.makePromise(), waitsForHandshake: tls != nil)
+                    attempts.register(channel, ready: handler.established.futureResult, cause: handler.cause)
+                    try channel.pipeline.syncOperations.addHandler(handler)
                 }
             }
         let channel = try await bootstrap.connect(host: configuration.host, port: configuration.port).get()
-        let cause: SyslogConnectionCause
+        guard let (ready, cause) = attempts.lookUp(channel) else {
+            channel.close(promise: nil)
+            throw SyslogConnectionClosed()
+        }
         do {
-            cause = try await Self.established(channel, timeout: timeout).get()
+            try await Self.established(channel, ready: ready, timeout: timeout).get()
         } catch {
             channel.close(promise: nil)
             throw error
@@ -156,23 +170,13 @@ actor SyslogConnection {
         }
     }
 
-    /// Succeeds when the connection is ready for frames (at once for TCP, after the handshake for TLS)
-    /// with the box where its handler will leave the reason it died.
-    private static func established(_ channel: any Channel, timeout: TimeAmount) -> EventLoopFuture<SyslogConnectionCause> {
-        let loop = channel.eventLoop
-        return loop.flatSubmit {
-            let handler: SyslogChannelHandler
-            do {
-                handler = try channel.pipeline.syncOperations.handler(type: SyslogChannelHandler.self)
-            } catch {
-                return loop.makeFailedFuture(error)
-            }
-            let timer = loop.scheduleTask(in: timeout) {
-                channel.pipeline.fireErrorCaught(SyslogTimeout(operation: "TLS handshake"))
-            }
-            let cause = handler.cause
-            return handler.established.futureResult.always { _ in timer.cancel() }.map { cause }
+    /// Succeeds when the connection is ready for frames (at once for TCP, after the handshake for TLS);
+    /// a handshake that takes longer than `timeout` fails it.
+    private static func established(_ channel: any Channel, ready: EventLoopFuture<Void>, timeout: TimeAmount) -> EventLoopFuture<Void> {
+        let timer = channel.eventLoop.scheduleTask(in: timeout) {
+            channel.pipeline.fireErrorCaught(SyslogTimeout(operation: "TLS handshake"))
         }
+        return ready.always { _ in timer.cancel() }
     }
 
     /// Writes each frame with its own promise, flushes once, and counts the frames written before the
@@ -257,4 +261,17 @@ final class SyslogConnectionCause: Sendable {
     private let first = Mutex<(any Error)?>(nil)
     var error: (any Error)? { first.withLock { $0 } }
     func record(_ error: any Error) { first.withLock { if $0 == nil { $0 = error } } }
+}
+
+/// The channels one connect attempt created, each with its readiness and its cause box.
+final class SyslogConnectionAttempts: Sendable {
+    private let attempts = Mutex<[ObjectIdentifier: (ready: EventLoopFuture<Void>, cause: SyslogConnectionCause)]>([:])
+
+    func register(_ channel: any Channel, ready: EventLoopFuture<Void>, cause: SyslogConnectionCause) {
+        attempts.withLock { $0[ObjectIdentifier(channel)] = (ready, cause) }
+    }
+
+    func lookUp(_ channel: any Channel) -> (EventLoopFuture<Void>, SyslogConnectionCause)? {
+        attempts.withLock { $0[ObjectIdentifier(channel)] }
+    }
 }
