@@ -159,8 +159,11 @@ import Testing
             #expect(await sink.deliver(SinkBatch(entries: entries)) == .delivered)
             rsyslog.pause()
             defer { rsyslog.resume() }
-            // About 20 MB: more than the kernel's socket buffers hold for a reader that stopped.
-            let flood = Array(repeating: entries[0], count: 20_000)
+            // About 20 MB in 2,000 large events: more than the kernel's socket buffers hold for a reader
+            // that stopped, at little formatting cost.
+            var large = entries[0]
+            large.event.detail = ["padding": String(repeating: "x", count: 10_000)]
+            let flood = Array(repeating: large, count: 2_000)
             let started = ContinuousClock.now
             let result = await sink.deliver(SinkBatch(entries: flood))
             #expect(ContinuousClock.now - started < .seconds(10))
