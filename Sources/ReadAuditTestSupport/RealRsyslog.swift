@@ -23,7 +23,8 @@ public final class RealRsyslog: Sendable {
     let executable: String
     private let process = Mutex<ChildProcess?>(nil)
 
-    /// Writes the PKI and configuration into `directory`, validates the configuration, and starts rsyslogd.
+    /// Writes the configuration into `directory` (with the process's shared test PKI), validates it, and
+    /// starts rsyslogd.
     public init(in directory: String) async throws {
         guard let executable = findExecutable("rsyslogd", in: ["/usr/sbin", "/sbin", "/usr/local/sbin"]) else {
             throw TestSupportError(
@@ -32,7 +33,7 @@ public final class RealRsyslog: Sendable {
         self.executable = executable
         self.directory = directory
         func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
-        certificates = try await TestCertificates(in: directory)
+        certificates = try await TestCertificates.shared()
         tcpPort = try freeLoopbackPort()
         tlsPort = try freeLoopbackPort()
         mutualTLSPort = try freeLoopbackPort()

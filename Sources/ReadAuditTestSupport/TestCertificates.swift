@@ -33,6 +33,13 @@ public struct TestCertificates: Sendable {
             extensions: "subjectAltName=DNS:readaudit-client\nextendedKeyUsage=clientAuth\n", directory: directory)
     }
 
+    /// One PKI for the whole test process, made on first use: openssl runs seven times instead of seven
+    /// times per daemon. It lives in a temporary directory (under `READAUDIT_TEST_TMP` with scripts/test.sh,
+    /// which removes it).
+    public static func shared() async throws -> TestCertificates {
+        try await SharedTestCertificates.instance.certificates()
+    }
+
     private static func newKey(_ keyFile: String) -> [String] {
         ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", keyFile]
     }
@@ -60,6 +67,19 @@ public struct TestCertificates: Sendable {
         guard result.status == 0 else {
             throw TestSupportError("openssl \(arguments.prefix(2).joined(separator: " ")) failed (\(result.status)): \(result.output)")
         }
+    }
+}
+
+/// Makes the shared PKI once, even when many tests ask for it at the same time.
+private actor SharedTestCertificates {
+    static let instance = SharedTestCertificates()
+    private var making: Task<TestCertificates, any Error>?
+
+    func certificates() async throws -> TestCertificates {
+        if let making { return try await making.value }
+        let task = Task { try await TestCertificates(in: try TemporaryDirectory().path) }
+        making = task
+        return try await task.value
     }
 }
 

@@ -5,28 +5,45 @@ import ReadAuditTestSupport
 import Testing
 
 /// The syslog sink against a real rsyslogd (TCP, TLS, mutual TLS): every event arrives once and intact,
-/// outages are retried, untrusted servers are refused.
-@Suite struct SyslogTests {
+/// outages are retried, untrusted servers are refused. One daemon at a time: the whole suite shares two
+/// cores, and its timing-sensitive tests (a 300 ms CRM timeout) must not starve.
+@Suite(.serialized) struct SyslogTests {
     static let sdID = SyslogFormatter.structuredDataID
     static let exporter = EventExporter(replayAfter: nil)
 
-    /// `count` events in a real journal, with hostile values in every tenth one.
-    static func entries(_ count: Int, in rsyslog: RealRsyslog) async throws -> [JournalEntry] {
+    /// `count` events, with hostile values in every tenth one: quotes, backslashes, brackets, pipes,
+    /// equals signs, a newline and non-ASCII text.
+    static func drafts(_ count: Int) -> [AuditEventDraft] {
+        (0..<count).map { index in
+            var draft = JournalTests.draft(index)
+            if index % 10 == 3 {
+                draft.agent = #"agent "quoted" \ back]slash|pipe=eq é ü 😀"#
+                draft.customer = "C-\(index)\nforged=line ] |"
+                draft.fields = ["a\"b", "c]d"]
+                draft.outcome = .denied
+                draft.code = "not = allowed|\\"
+            }
+            return draft
+        }
+    }
+
+    /// `count` events sealed into a hash chain in memory (no journal file, no fsync).
+    static func entries(_ count: Int) -> [JournalEntry] {
+        var previous = ChainHash(bytes: Array(repeating: 0, count: 32))!
+        return drafts(count).enumerated().map { index, draft in
+            let entry = JournalEntry.seal(draft, sequence: Int64(index + 1), after: previous)
+            previous = entry.hash
+            return entry
+        }
+    }
+
+    /// `count` events appended to a real journal in the daemon's directory, for a real shipper.
+    static func journal(_ count: Int, in rsyslog: RealRsyslog) async throws -> (JournalStore, [JournalEntry]) {
         let store = try JournalStore(path: rsyslog.file("journal.sqlite"))
         try await SQLiteJournal.withRunning(store: store, logger: Logger(label: "test")) { journal in
-            for index in 0..<count {
-                var draft = JournalTests.draft(index)
-                if index % 10 == 3 {
-                    draft.agent = #"agent "quoted" \ back]slash|pipe=eq é ü 😀"#
-                    draft.customer = "C-\(index)\nforged=line ] |"
-                    draft.fields = ["a\"b", "c]d"]
-                    draft.outcome = .denied
-                    draft.code = "not = allowed|\\"
-                }
-                _ = try await journal.append(draft)
-            }
+            for draft in drafts(count) { _ = try await journal.append(draft) }
         }
-        return try await store.entries(after: 0, limit: count)
+        return (store, try await store.entries(after: 0, limit: count))
     }
 
     static func sink(
@@ -79,9 +96,9 @@ import Testing
 
     @Test func everyEventArrivesOnceOverTCPThroughTheShipper() async throws {
         try await RealRsyslog.withRunning { rsyslog in
-            let entries = try await Self.entries(200, in: rsyslog)
+            let (store, entries) = try await Self.journal(200, in: rsyslog)
             let sink = Self.sink(rsyslog)
-            try await ShippingTests.ship(try JournalStore(path: rsyslog.file("journal.sqlite")), to: sink)
+            try await ShippingTests.ship(store, to: sink)
             let received = try await Self.expectEachOnce(entries, in: rsyslog)
             // The message is the export JSON, byte for byte.
             for entry in entries {
@@ -94,7 +111,7 @@ import Testing
 
     @Test func everyEventArrivesOnceOverTLSInSeveralBursts() async throws {
         try await RealRsyslog.withRunning { rsyslog in
-            let entries = try await Self.entries(200, in: rsyslog)
+            let entries = Self.entries(200)
             // 8 KB bursts: about 25 flushed writes for one batch, on one connection.
             let sink = Self.sink(rsyslog, .tls, maxBytes: 8 * 1024) { $0.hostname = "audit-gw" }
             #expect(await sink.deliver(SinkBatch(entries: entries)) == .delivered)
@@ -105,7 +122,7 @@ import Testing
 
     @Test func cefMessagesArriveIntact() async throws {
         try await RealRsyslog.withRunning { rsyslog in
-            let entries = try await Self.entries(50, in: rsyslog)
+            let entries = Self.entries(50)
             let sink = Self.sink(rsyslog, .tls, format: .cef)
             #expect(await sink.deliver(SinkBatch(entries: entries)) == .delivered)
             let received = try await Self.expectEachOnce(entries, in: rsyslog)
@@ -129,7 +146,7 @@ import Testing
 
     @Test func aStoppedServerGetsRetryAndARestartedOneResumes() async throws {
         try await RealRsyslog.withRunning { rsyslog in
-            let entries = try await Self.entries(60, in: rsyslog)
+            let entries = Self.entries(60)
             let sink = Self.sink(rsyslog)
             #expect(await sink.deliver(SinkBatch(entries: Array(entries[0..<20]))) == .delivered)
             try await Self.expectEachOnce(Array(entries[0..<20]), in: rsyslog)
@@ -154,7 +171,7 @@ import Testing
 
     @Test func aServerThatStopsReadingCannotHangDelivery() async throws {
         try await RealRsyslog.withRunning { rsyslog in
-            let entries = try await Self.entries(1, in: rsyslog)
+            let entries = Self.entries(1)
             let sink = Self.sink(rsyslog) { $0.writeTimeout = .milliseconds(500) }
             #expect(await sink.deliver(SinkBatch(entries: entries)) == .delivered)
             rsyslog.pause()
@@ -178,7 +195,7 @@ import Testing
 
     @Test func aServerCertificateTheSinkDoesNotTrustIsRejected() async throws {
         try await RealRsyslog.withRunning { rsyslog in
-            let entries = try await Self.entries(5, in: rsyslog)
+            let entries = Self.entries(5)
             let sink = Self.sink(rsyslog, .tls) { $0.caFile = rsyslog.certificates.otherCAFile }
             let result = await sink.deliver(SinkBatch(entries: entries))
             guard case .rejected(let reason) = result else {
@@ -192,7 +209,7 @@ import Testing
 
     @Test func aServerCertificateForAnotherNameIsRejected() async throws {
         try await RealRsyslog.withRunning { rsyslog in
-            let entries = try await Self.entries(4, in: rsyslog)
+            let entries = Self.entries(4)
             // The certificate names localhost and no address.
             let wrongName = Self.sink(rsyslog, .tls) { $0.serverName = "siem.example.org" }
             let noName = Self.sink(rsyslog, .tls) { $0.serverName = nil }
@@ -212,7 +229,7 @@ import Testing
 
     @Test func aClientCertificateIsPresentedWhenConfigured() async throws {
         try await RealRsyslog.withRunning { rsyslog in
-            let entries = try await Self.entries(20, in: rsyslog)
+            let entries = Self.entries(20)
             let sink = Self.sink(rsyslog, .tls) {
                 $0.port = rsyslog.mutualTLSPort
                 $0.certificateFile = rsyslog.certificates.clientCertificateFile

@@ -182,13 +182,15 @@ actor SyslogConnection {
     /// Writes each frame with its own promise, flushes once, and counts the frames written before the
     /// first failure. A write that stalls past `timeout` (a receiver that stopped reading) closes the channel.
     private static func write(_ frames: ArraySlice<[UInt8]>, to channel: any Channel, timeout: TimeAmount) async -> (Int, (any Error)?) {
+        // The copies into buffers are made here, off the event loop, which other channels share.
+        let buffers = frames.map { frame in
+            var buffer = channel.allocator.buffer(capacity: frame.count)
+            buffer.writeBytes(frame)
+            return buffer
+        }
         let loop = channel.eventLoop
         let results = loop.flatSubmit {
-            let writes = frames.map { frame in
-                var buffer = channel.allocator.buffer(capacity: frame.count)
-                buffer.writeBytes(frame)
-                return channel.write(buffer)
-            }
+            let writes = buffers.map { channel.write($0) }
             channel.flush()
             let timer = loop.scheduleTask(in: timeout) {
                 channel.pipeline.fireErrorCaught(SyslogTimeout(operation: "writing to the syslog server"))
