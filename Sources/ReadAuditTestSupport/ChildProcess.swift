@@ -10,6 +10,7 @@ import Synchronization
 /// `waitForExit` polls `waitpid`, so no cooperative thread is held while a child runs. Foundation's
 /// `waitUntilExit` spins the thread it runs on.
 public final class ChildProcess: Sendable {
+    /// The child's process id.
     public let pid: pid_t
     private let status = Mutex<Int32?>(nil)
 
@@ -70,6 +71,7 @@ public final class ChildProcess: Sendable {
         }
     }
 
+    /// True until the process has exited (and been reaped).
     public var isRunning: Bool { exitStatus() == nil }
 
     /// Waits for the process to exit (polling every 10 ms) and returns its status; nil after `timeout`.

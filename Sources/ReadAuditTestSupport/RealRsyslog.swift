@@ -9,11 +9,15 @@ import Synchronization
 /// A missing `rsyslogd` is an error, never a skip: the syslog tests exist to run against the real thing.
 /// A daemon left running by a test that crashed is killed when this object goes away.
 public final class RealRsyslog: Sendable {
+    /// The temporary directory that holds the configuration, the output and the daemon's work files.
     public let directory: String
+    /// Plain TCP listener on 127.0.0.1.
     public let tcpPort: Int
+    /// TLS listener (anonymous clients) on 127.0.0.1, with `certificates.serverCertificateFile`.
     public let tlsPort: Int
     /// Requires a client certificate signed by `certificates.caFile`.
     public let mutualTLSPort: Int
+    /// The PKI the TLS listeners use.
     public let certificates: TestCertificates
     /// Where rsyslog writes every message it receives, one per line.
     public let outputFile: String

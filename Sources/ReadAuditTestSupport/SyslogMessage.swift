@@ -1,7 +1,9 @@
 /// One RFC 5424 message parsed back into its parts, for tests that read what a syslog server received.
-public struct SyslogMessage: Sendable, Equatable {
+public struct SyslogMessage: Sendable {
+    /// PRI: facility × 8 + severity.
     public var priority: Int
     public var version: Int
+    /// The header fields as written (`-` for nil).
     public var timestamp: String
     public var hostname: String
     public var appName: String
@@ -9,19 +11,13 @@ public struct SyslogMessage: Sendable, Equatable {
     public var msgID: String
     /// Each SD-ELEMENT: its SD-ID and its parameters in order, values unescaped.
     public var structuredData: [(id: String, params: [(name: String, value: String)])]
+    /// MSG: everything after the structured data and one space.
     public var message: String
 
     /// The parameters of the element `id` as a dictionary (nil when absent).
     public func element(_ id: String) -> [String: String]? {
         guard let element = structuredData.first(where: { $0.id == id }) else { return nil }
         return Dictionary(element.params.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
-    }
-
-    public static func == (lhs: SyslogMessage, rhs: SyslogMessage) -> Bool {
-        lhs.priority == rhs.priority && lhs.version == rhs.version && lhs.timestamp == rhs.timestamp && lhs.hostname == rhs.hostname
-            && lhs.appName == rhs.appName && lhs.procID == rhs.procID && lhs.msgID == rhs.msgID && lhs.message == rhs.message
-            && lhs.structuredData.map(\.id) == rhs.structuredData.map(\.id)
-            && lhs.structuredData.map { $0.params.map { "\($0.name)=\($0.value)" } } == rhs.structuredData.map { $0.params.map { "\($0.name)=\($0.value)" } }
     }
 
     /// Parses `<PRI>VERSION SP TIMESTAMP SP HOSTNAME SP APP-NAME SP PROCID SP MSGID SP SD [SP MSG]`.
@@ -93,9 +89,12 @@ public struct SyslogMessage: Sendable, Equatable {
 
 /// A CEF message parsed back: the seven header fields and the extension's key/value pairs, unescaped.
 public struct CEFMessage: Sendable {
+    /// `CEF:0`, vendor, product, version, signature id, name, severity.
     public var header: [String]
+    /// Extension keys and their values.
     public var extensions: [String: String]
 
+    /// Parses `CEF:0|…|…|…|…|…|…|key=value key=value …`, undoing the header and extension escapes.
     public init(parsing text: String) throws {
         var header: [String] = []
         var current = ""

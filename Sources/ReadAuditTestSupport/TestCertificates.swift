@@ -4,9 +4,12 @@ import Foundation
 /// (and no IP address, so a client must check the name), a client certificate, and an unrelated CA that
 /// signed none of them. EC P-256 keys, valid two days.
 public struct TestCertificates: Sendable {
+    /// The CA that signed the server and client certificates.
     public let caFile: String
+    /// The server's certificate (DNS name `localhost`) and key.
     public let serverCertificateFile: String
     public let serverKeyFile: String
+    /// A client certificate (for mutual TLS) and its key.
     public let clientCertificateFile: String
     public let clientKeyFile: String
     /// A CA that signed nothing here: trusting only it makes every certificate above untrusted.

@@ -52,7 +52,9 @@ public enum SyslogFailure: Error, Sendable, Equatable {
 
 /// The TLS files of a syslog sink could not be read or do not fit together.
 public struct SyslogTLSSettingsError: Error, Sendable, CustomStringConvertible {
+    /// What is wrong, naming the configuration key and file.
     public var description: String
+    /// An error that says `description`.
     public init(_ description: String) { self.description = description }
 }
 

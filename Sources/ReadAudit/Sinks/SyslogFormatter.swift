@@ -11,16 +11,20 @@ public struct SyslogFormatter: Sendable {
     /// reserves for documentation; a deployment registered under its own number can change it here.
     public static let structuredDataID = "readaudit@32473"
 
+    /// What MSG carries: the export JSON or CEF.
     public let format: SyslogSinkConfiguration.Format
+    /// The syslog facility (0–23) that PRI is computed from.
     public let facility: Int
     /// APP-NAME, already cut to printable ASCII and 48 characters.
     public let appName: String
     /// HOSTNAME, already cut to printable ASCII and 255 characters.
     public let hostname: String
+    /// Writes the export JSON, the customer id as this sink may see it, and the replay mark.
     public let exporter: EventExporter
     /// The product version in the CEF header.
     public let productVersion: String
 
+    /// A formatter for `configuration`; `node` is the HOSTNAME when the configuration names none.
     public init(configuration: SyslogSinkConfiguration, node: String, exporter: EventExporter, productVersion: String = ReadAuditVersion.current) {
         self.format = configuration.format
         self.facility = min(max(configuration.facility, 0), 23)

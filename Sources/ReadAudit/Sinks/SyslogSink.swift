@@ -15,6 +15,8 @@ public final class SyslogSink: AuditSink {
     let connection: SyslogConnection
     let logger: Logger
 
+    /// A sink that connects on its first delivery (never in the initializer); `node` is the HOSTNAME
+    /// when the configuration names none.
     public init(
         name: String, configuration: SyslogSinkConfiguration, node: String, limits: SinkBatchLimits, exporter: EventExporter,
         logger: Logger
