@@ -7,11 +7,26 @@ cd "$(dirname "$0")/.."
 need_packages=()
 # GRDB links the system SQLite.
 dpkg -s libsqlite3-dev >/dev/null 2>&1 || need_packages+=(libsqlite3-dev)
+# The syslog tests run a real rsyslogd (TCP and TLS listeners) with certificates made by openssl.
+dpkg -s rsyslog >/dev/null 2>&1 || need_packages+=(rsyslog)
+dpkg -s rsyslog-gnutls >/dev/null 2>&1 || need_packages+=(rsyslog-gnutls)
+dpkg -s openssl >/dev/null 2>&1 || need_packages+=(openssl)
 if [ ${#need_packages[@]} -gt 0 ]; then
   echo "Installing ${need_packages[*]} from Debian's packages" >&2
   if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  # Installing rsyslog must not start the system's daemon (it would bind /dev/log; CI has no init
+  # anyway): a policy-rc.d that answers 101 forbids every service start for the install's duration.
+  # The tests start their own rsyslogd on their own configuration and ports.
+  own_policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+    $SUDO chmod 755 /usr/sbin/policy-rc.d
+    own_policy=/usr/sbin/policy-rc.d
+    trap '$SUDO rm -f "$own_policy"' EXIT
+  fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_packages[@]}" >/dev/null
+  if [ -n "$own_policy" ]; then $SUDO rm -f "$own_policy"; trap - EXIT; fi
 fi
 
 READAUDIT_TEST_TMP="$(mktemp -d -t readaudit-tests.XXXXXX)"

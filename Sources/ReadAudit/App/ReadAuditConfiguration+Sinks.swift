@@ -61,7 +61,7 @@ extension ReadAuditConfiguration {
             kind = .datadog(datadog)
         case "syslog":
             try map.allowOnly(commonSinkKeys.union([
-                "host", "port", "transport", "format", "facility", "appName", "hostname", "tls", "connectTimeoutMs",
+                "host", "port", "transport", "format", "facility", "appName", "hostname", "tls", "connectTimeoutMs", "writeTimeoutMs",
             ]))
             guard let port = try map.int("port"), (1...65535).contains(port) else { throw map.error("port", "must be a port number") }
             var syslog = SyslogSinkConfiguration(host: try required("host"), port: port)
@@ -80,6 +80,7 @@ extension ReadAuditConfiguration {
             syslog.appName = try map.string("appName") ?? syslog.appName
             syslog.hostname = try map.string("hostname")
             syslog.connectTimeout = try milliseconds("connectTimeoutMs", syslog.connectTimeout)
+            syslog.writeTimeout = try milliseconds("writeTimeoutMs", syslog.writeTimeout)
             if let tls = try map.map("tls") {
                 try tls.allowOnly(["caFile", "certFile", "keyFile", "serverName"])
                 syslog.caFile = try tls.string("caFile")

@@ -167,12 +167,17 @@ public struct SyslogSinkConfiguration: Sendable, Equatable {
     public var keyFile: String?
     /// The name expected in the server's certificate; defaults to `host`.
     public var serverName: String?
+    /// Longest wait for the TCP connect, and again for the TLS handshake.
     public var connectTimeout: Duration
+    /// Longest wait for one burst of frames to be written; a receiver that stops reading past it gets
+    /// its connection closed and the batch retried, so a stalled server cannot hang its shipper.
+    public var writeTimeout: Duration
 
     public init(
         host: String, port: Int, transport: Transport = .tcp, format: Format = .rfc5424, facility: Int = 13,
         appName: String = "readaudit", hostname: String? = nil, caFile: String? = nil, certificateFile: String? = nil,
-        keyFile: String? = nil, serverName: String? = nil, connectTimeout: Duration = .seconds(5)
+        keyFile: String? = nil, serverName: String? = nil, connectTimeout: Duration = .seconds(5),
+        writeTimeout: Duration = .seconds(30)
     ) {
         self.host = host
         self.port = port
@@ -186,6 +191,7 @@ public struct SyslogSinkConfiguration: Sendable, Equatable {
         self.keyFile = keyFile
         self.serverName = serverName
         self.connectTimeout = connectTimeout
+        self.writeTimeout = writeTimeout
     }
 }
 
