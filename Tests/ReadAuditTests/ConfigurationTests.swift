@@ -80,6 +80,12 @@ import Testing
         #expect(syslog.transport == .tls && syslog.format == .cef && syslog.caFile == "/etc/ca.pem")
     }
 
+    @Test func aMistypedBooleanIsAnErrorNotFalse() {
+        #expect {
+            try load("sinks: [{type: splunk_hec, url: 'https://s', token: {env: T}, ack: {enabled: ture}}]", environment: ["T": "t"])
+        } throws: { "\($0)".contains("ack.enabled") }
+    }
+
     @Test func pseudonymisingNeedsAKey() {
         #expect { try load("sinks: [{type: file, path: a.jsonl, pseudonymize: true}]") } throws: { "\($0)".contains("pseudonymKey") }
     }

@@ -107,7 +107,7 @@ import Testing
         (.status(503), .badGateway, "upstream_error", .upstreamError),
         (.garbage, .badGateway, "upstream_error", .upstreamError),
         (.huge(2 << 20), .badGateway, "upstream_error", .upstreamError),
-        (.delay(.seconds(2)), .gatewayTimeout, "upstream_timeout", .upstreamError),
+        (.delay(.seconds(4)), .gatewayTimeout, "upstream_timeout", .upstreamError),
     ])
     func upstreamFailuresAreAnsweredAndRecorded(
         behaviour: StubCRM.Behaviour, status: HTTPResponse.Status, code: String, outcome: AuditOutcome
@@ -115,7 +115,8 @@ import Testing
         try await StubCRM().run { crm in
             crm.behaviour = behaviour
             let gateway = try await TestGateway.make(crmURL: crm.urlTemplate) {
-                $0.crm.readTimeout = .milliseconds(300)
+                // Long enough for a loaded CI machine to answer the fast cases; the slow case waits 4 s.
+                $0.crm.readTimeout = .milliseconds(1500)
             }
             defer { gateway.directory.remove() }
             try await gateway.application().test(.router) { client in

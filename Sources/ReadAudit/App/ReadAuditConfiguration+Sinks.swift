@@ -42,7 +42,11 @@ extension ReadAuditConfiguration {
             hec.requestTimeout = try milliseconds("timeoutMs", hec.requestTimeout)
             if let ack = try map.map("ack") {
                 try ack.allowOnly(["enabled", "pollIntervalMs", "timeoutMs"])
-                hec.ack = try ack.string("enabled").map { ["true", "yes", "on"].contains($0.lowercased()) } ?? true
+                switch try ack.string("enabled")?.lowercased() {
+                case nil, "true", "yes", "on": hec.ack = true
+                case "false", "no", "off": hec.ack = false
+                default: throw ack.error("enabled", "must be true or false")
+                }
                 if let value = try ack.int("pollIntervalMs") { hec.ackPollInterval = .milliseconds(max(1, value)) }
                 if let value = try ack.int("timeoutMs") { hec.ackTimeout = .milliseconds(max(1, value)) }
             }
