@@ -90,6 +90,7 @@ let package = Package(
             name: "ShippingBenchmark",
             dependencies: [
                 "ReadAudit",
+                "ReadAuditTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "CompressNIO", package: "compress-nio"),

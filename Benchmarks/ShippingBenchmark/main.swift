@@ -1,5 +1,6 @@
 // Shipping throughput: a journal of N events (default 1,000,000) shipped by the real Shipper and
-// SplunkHECSink to a minimal loopback HEC receiver, with and without gzip. The baseline, measured in the
+// SplunkHECSink to a minimal loopback HEC receiver, with and without gzip, and by the SyslogSink to a
+// real rsyslogd (Debian's rsyslog; scripts/test.sh installs it) writing a file. The baseline, measured in the
 // same run, is reading the same journal in the shipper's batch size without sending anything.
 //
 //   swift run -c release ShippingBenchmark [--events N] [--batch N] [--dir DIR]
@@ -10,6 +11,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import ReadAudit
+import ReadAuditTestSupport
 import ServiceLifecycle
 import Synchronization
 
@@ -139,14 +141,60 @@ func ship(gzip: Bool, batchSize: Int, store: JournalStore, logger: Logger) async
     }
 }
 
+/// 4. The real shipper and syslog sink (RFC 5424, TCP) to a real rsyslogd writing a file: the rate until
+/// every frame is written and flushed to the connection, and until rsyslog has written every line.
+func shipToRsyslog(batchSize: Int, store: JournalStore, logger: Logger) async throws -> (sent: Double, written: Double) {
+    try await RealRsyslog.withRunning { rsyslog in
+        let limits = SinkBatchLimits(maxEvents: batchSize, maxBytes: 1 << 20, maxDelay: .zero)
+        let sink = SyslogSink(
+            name: "rsyslog", configuration: SyslogSinkConfiguration(host: "127.0.0.1", port: rsyslog.tcpPort), node: "bench",
+            limits: limits, exporter: EventExporter(), logger: logger)
+        let journal = try await SQLiteJournal(store: store, logger: logger)
+        let shipper = Shipper(sink: sink, journal: journal, store: store, node: "bench", clock: SystemWallClock(), limits: limits, logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [journal, shipper], logger: logger))
+        let head = try await store.headSequence()
+        let start = ContinuousClock.now
+        var sentAt = start
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            while try await store.cursor(sink: "rsyslog") ?? 0 < head { try await Task.sleep(for: .milliseconds(20)) }
+            sentAt = ContinuousClock.now
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+        // rsyslog writes asynchronously: count its lines until all are there.
+        let deadline = ContinuousClock.now + .seconds(300)
+        var lines = 0
+        while lines < Int(head), ContinuousClock.now < deadline {
+            lines = countLines(rsyslog.outputFile)
+            if lines < Int(head) { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        precondition(lines >= Int(head), "rsyslog wrote \(lines) of \(head) lines")
+        return (Double(head) / (sentAt - start).seconds, Double(head) / (ContinuousClock.now - start).seconds)
+    }
+}
+
+func countLines(_ path: String) -> Int {
+    guard let handle = FileHandle(forReadingAtPath: path) else { return 0 }
+    defer { try? handle.close() }
+    var count = 0
+    while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+        chunk.withUnsafeBytes { bytes in for byte in bytes where byte == 0x0A { count += 1 } }
+    }
+    return count
+}
+
 let quiet = logger
 let plain = try await ship(gzip: false, batchSize: batchSize, store: store, logger: quiet)
 let gzipped = try await ship(gzip: true, batchSize: batchSize, store: store, logger: quiet)
 precondition(plain.received >= events && gzipped.received >= events, "every event must reach the receiver")
+let syslog = try await shipToRsyslog(batchSize: batchSize, store: store, logger: quiet)
 print("")
 print("| case | events/s | ÷ journal read |")
 print("|---|---:|---:|")
 print(String(format: "| journal read only (baseline) | %.0f | 1.00 |", readRate))
 print(String(format: "| HEC, no compression | %.0f | %.2f |", plain.rate, plain.rate / readRate))
 print(String(format: "| HEC, gzip (default) | %.0f | %.2f |", gzipped.rate, gzipped.rate / readRate))
+print(String(format: "| syslog over TCP to rsyslogd: written and flushed to the connection | %.0f | %.2f |", syslog.sent, syslog.sent / readRate))
+print(String(format: "| syslog over TCP to rsyslogd: every line in rsyslog's file | %.0f | %.2f |", syslog.written, syslog.written / readRate))
 try? FileManager.default.removeItem(atPath: directory)
