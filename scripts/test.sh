@@ -5,12 +5,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_packages=()
+# "installed" means installed: dpkg -s also succeeds for a package removed with its config files kept.
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 # GRDB links the system SQLite.
-dpkg -s libsqlite3-dev >/dev/null 2>&1 || need_packages+=(libsqlite3-dev)
+installed libsqlite3-dev || need_packages+=(libsqlite3-dev)
+# CompressNIO (gzip for HEC and Datadog) links the system zlib.
+installed zlib1g-dev || need_packages+=(zlib1g-dev)
 # The syslog tests run a real rsyslogd (TCP and TLS listeners) with certificates made by openssl.
-dpkg -s rsyslog >/dev/null 2>&1 || need_packages+=(rsyslog)
-dpkg -s rsyslog-gnutls >/dev/null 2>&1 || need_packages+=(rsyslog-gnutls)
-dpkg -s openssl >/dev/null 2>&1 || need_packages+=(openssl)
+installed rsyslog || need_packages+=(rsyslog)
+installed rsyslog-gnutls || need_packages+=(rsyslog-gnutls)
+installed openssl || need_packages+=(openssl)
 if [ ${#need_packages[@]} -gt 0 ]; then
   echo "Installing ${need_packages[*]} from Debian's packages" >&2
   if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
