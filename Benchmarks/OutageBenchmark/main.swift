@@ -70,6 +70,11 @@ struct RunResult {
     var latencies: [Duration]
     var failures: Int
     var missingAtHEC: Int
+    /// The file sink's lag (journal head − its cursor), sampled every 100 ms during the load: isolation.
+    var fileLagSamples: [Int64]
+
+    var fileLagMax: Int64 { fileLagSamples.max() ?? 0 }
+    var fileLagMean: Double { fileLagSamples.isEmpty ? 0 : Double(fileLagSamples.reduce(0, +)) / Double(fileLagSamples.count) }
 
     func percentile(_ p: Double) -> Double {
         let sorted = latencies.sorted()
@@ -134,6 +139,18 @@ func run(options: Options, outage: Int, logger: Logger) async throws -> RunResul
         let start = ContinuousClock.now
         let end = start + .seconds(options.seconds)
         let outageEnd = start + .seconds(outage)
+        // Meanwhile, sample how far the file sink lags behind the journal.
+        let journalPath = configuration.journalPath
+        let sampler = Task {
+            var samples: [Int64] = []
+            let store = try JournalStore(path: journalPath, readOnly: true)
+            while ContinuousClock.now < end {
+                try await Task.sleep(for: .milliseconds(100))
+                let head = try await store.headSequence()
+                samples.append(head - (try await store.cursor(sink: "file") ?? 0))
+            }
+            return samples
+        }
         let results = try await withThrowingTaskGroup(of: ([Duration], Int).self) { workers in
             for worker in 0..<options.clients {
                 workers.addTask {
@@ -178,7 +195,9 @@ func run(options: Options, outage: Int, logger: Logger) async throws -> RunResul
         await gatewayGroup.triggerGracefulShutdown()
         await hecGroup.triggerGracefulShutdown()
         try await tasks.waitForAll()
-        return RunResult(latencies: results.0, failures: results.1, missingAtHEC: journalIds.filter { !atHEC.contains($0) }.count)
+        return RunResult(
+            latencies: results.0, failures: results.1, missingAtHEC: journalIds.filter { !atHEC.contains($0) }.count,
+            fileLagSamples: try await sampler.value)
     }
 }
 
@@ -191,10 +210,11 @@ warmUp.seconds = 3
 _ = try await run(options: warmUp, outage: 0, logger: logger)
 let clean = try await run(options: options, outage: 0, logger: logger)
 let outage = try await run(options: options, outage: options.seconds / 2, logger: logger)
-print("| run | reads | failed | p50 ms | p99 ms | p99.9 ms | events missing at HEC afterwards |")
-print("|---|---:|---:|---:|---:|---:|---:|")
+print("| run | reads | failed | p50 ms | p99 ms | p99.9 ms | events missing at HEC afterwards | file sink lag, mean / max events |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|")
 for (name, result) in [("HEC up (baseline)", clean), ("HEC down for the first half", outage)] {
-    print(String(format: "| %@ | %d | %d | %.2f | %.2f | %.2f | %d |", name, result.latencies.count, result.failures,
-                 result.percentile(0.5), result.percentile(0.99), result.percentile(0.999), result.missingAtHEC))
+    print(String(format: "| %@ | %d | %d | %.2f | %.2f | %.2f | %d | %.0f / %lld |", name, result.latencies.count, result.failures,
+                 result.percentile(0.5), result.percentile(0.99), result.percentile(0.999), result.missingAtHEC,
+                 result.fileLagMean, result.fileLagMax))
 }
 print(String(format: "\noutage p99 ÷ clean p99 = %.2f (goal ≤ 1.2); %d clients, %d s per run", outage.percentile(0.99) / clean.percentile(0.99), options.clients, options.seconds))
