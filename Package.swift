@@ -112,5 +112,10 @@ let package = Package(
             ],
             path: "Benchmarks/OutageBenchmark"
         ),
+        .executableTarget(
+            name: "ChecksBenchmark",
+            dependencies: ["ReadAudit"],
+            path: "Benchmarks/ChecksBenchmark"
+        ),
     ]
 )

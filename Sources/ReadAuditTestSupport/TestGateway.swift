@@ -11,6 +11,8 @@ public struct TestGateway: Sendable {
     public let configuration: ReadAuditConfiguration
     public let ports: GatewayPorts
     public let clock: ManualClock
+    /// The gateway's persistent deny list (in the journal file).
+    public let denyList: SQLiteDenyList
 
     public var journal: SQLiteJournal { ports.journal }
     public var store: JournalStore { ports.journal.store }
@@ -34,10 +36,14 @@ public struct TestGateway: Sendable {
             eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
             configuration: HTTPCustomerSource.clientConfiguration(for: configuration.crm))
         let clock = ManualClock()
+        let denyList = try await SQLiteDenyList(store: store, journal: journal, node: configuration.node, clock: clock)
+        let genesys = configuration.genesys.map { GenesysClient(configuration: $0, client: client, logger: logger) }
         let ports = GatewayPorts(
             journal: journal, customers: HTTPCustomerSource(configuration: configuration.crm, client: client, logger: logger),
-            sinks: sinks, clock: clock, metrics: metrics, services: [HTTPClientService(client: client)])
-        return TestGateway(directory: directory, configuration: configuration, ports: ports, clock: clock)
+            sinks: sinks, clock: clock, metrics: metrics, services: [HTTPClientService(client: client)], denyList: denyList,
+            interactions: InteractionRegistry(directory: genesys, ttl: configuration.genesys?.conversationTTL ?? .seconds(30)),
+            tokenRevoker: genesys)
+        return TestGateway(directory: directory, configuration: configuration, ports: ports, clock: clock, denyList: denyList)
     }
 
     /// The application, from the production composition root.

@@ -9,7 +9,9 @@ struct ReadAuditCommand: AsyncParsableCommand {
         commandName: "readaudit",
         abstract: "A read-audit gateway: every look at a customer's private data is recorded, durably, before it is shown.",
         version: ReadAuditVersion.current,
-        subcommands: [Serve.self, DemoCommand.self, Verify.self, Report.self, Keys.self, Sinks.self, HashID.self])
+        subcommands: [
+            Serve.self, DemoCommand.self, Verify.self, Report.self, Keys.self, Sinks.self, HashID.self, Agents.self, GenesysCommand.self,
+        ])
 }
 
 /// Options shared by the commands that open a journal.

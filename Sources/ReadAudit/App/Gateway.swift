@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOPosix
+import ServiceLifecycle
 
 /// Opens what a configuration names (journal file, CRM client, sinks) and runs the gateway until a signal.
 public enum Gateway {
@@ -19,8 +20,21 @@ public enum Gateway {
             configuration: HTTPCustomerSource.clientConfiguration(for: configuration.crm))
         let customers = HTTPCustomerSource(configuration: configuration.crm, client: client, logger: logger)
         let sinks = configuration.sinks.map { SinkFactory.make($0, in: configuration, client: client, logger: logger) }
+        var services: [any Service] = [HTTPClientService(client: client)]
+        var genesysClient: GenesysClient?
+        if let genesys = configuration.genesys {
+            let genesysHTTP = HTTPClient(
+                eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: GenesysClient.clientConfiguration(for: genesys))
+            genesysClient = GenesysClient(configuration: genesys, client: genesysHTTP, logger: logger)
+            services.append(HTTPClientService(client: genesysHTTP))
+        }
+        let clock = SystemWallClock()
+        let denyList = try await SQLiteDenyList(store: store, journal: journal, node: configuration.node, clock: clock)
+        services.append(DenyListRefresher(denyList: denyList, interval: configuration.denyListRefresh, logger: logger))
+        let interactions = InteractionRegistry(directory: genesysClient, ttl: configuration.genesys?.conversationTTL ?? .seconds(30))
         return GatewayPorts(
-            journal: journal, customers: customers, sinks: sinks, metrics: metrics, services: [HTTPClientService(client: client)])
+            journal: journal, customers: customers, sinks: sinks, clock: clock, metrics: metrics, services: services,
+            denyList: denyList, interactions: interactions, tokenRevoker: genesysClient)
     }
 
     /// Builds the application and runs it until SIGTERM or SIGINT, then drains and records the stop.

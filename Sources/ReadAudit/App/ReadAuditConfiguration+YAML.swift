@@ -7,6 +7,7 @@ extension ReadAuditConfiguration {
         let top = try YAMLMap(root, path: "")
         try top.allowOnly([
             "node", "dataDirectory", "listen", "logLevel", "journal", "request", "crm", "masks", "credentials", "sinks", "pseudonymKey",
+            "genesys", "checks",
         ])
         if top.keys.contains("pseudonymKey") {
             pseudonymKey = resolvingSecrets ? try Self.secret(top, "pseudonymKey", environment: environment) : Secret("")
@@ -56,6 +57,12 @@ extension ReadAuditConfiguration {
                 return CallerCredential(name: name, keyHash: hash, allowedFields: fields, masks: masks)
             }
         }
+        if let map = try top.map("genesys") {
+            genesys = try Self.genesys(map, environment: environment, resolvingSecrets: resolvingSecrets)
+            checks.participant = .enforce
+            checks.recency = .enforce
+        }
+        if let map = try top.map("checks") { try Self.applyChecks(map, to: &self) }
         if let list = try top.list("sinks") {
             sinks = try list.enumerated().map { index, node in
                 try Self.sink(YAMLMap(node, path: "sinks[\(index)]"), environment: environment, resolvingSecrets: resolvingSecrets)

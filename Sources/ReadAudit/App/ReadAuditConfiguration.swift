@@ -20,6 +20,12 @@ public struct ReadAuditConfiguration: Sendable {
     public var sinks: [SinkConfiguration]
     /// The per-deployment key of sinks' customer-id pseudonyms (`pseudonymize: true`), and of `readaudit hash-id`.
     public var pseudonymKey: Secret?
+    /// Genesys Cloud's Platform API (conversation lookups, token revocation); nil when not configured.
+    public var genesys: GenesysConfiguration?
+    /// The inline checks of the read path and their modes.
+    public var checks: ChecksConfiguration
+    /// How often a running gateway re-reads the deny list (changes made by the CLI).
+    public var denyListRefresh: Duration
 
     /// The embedded defaults: a data directory, SQLite journal, file sink, no credentials, no CRM.
     public init(dataDirectory: String = "./readaudit-data") {
@@ -38,6 +44,9 @@ public struct ReadAuditConfiguration: Sendable {
         credentials = []
         sinks = [SinkConfiguration(name: "file", kind: .file(path: "audit.jsonl"))]
         pseudonymKey = nil
+        genesys = nil
+        checks = ChecksConfiguration()
+        denyListRefresh = .seconds(1)
     }
 
     /// Absolute path of `path` resolved against the data directory.
@@ -124,6 +133,16 @@ extension ReadAuditConfiguration {
         }
         guard crm.maxResponseBytes > 0 else { throw ConfigurationError("crm.maxResponseBytes must be positive") }
         guard (1...100_000).contains(journalMaxBatch) else { throw ConfigurationError("journal.maxBatch must be between 1 and 100000") }
+        if checks.needsInteraction && genesys == nil {
+            throw ConfigurationError("checks.participant and checks.recency need a genesys section (set them to off without one)")
+        }
+        guard checks.recentWindow > .zero else { throw ConfigurationError("checks.recentMinutes must be positive") }
+        guard denyListRefresh > .zero else { throw ConfigurationError("checks.denyListRefreshMs must be positive") }
+        if let genesys {
+            guard genesys.conversationTTL >= .zero, genesys.connectTimeout > .zero, genesys.readTimeout > .zero else {
+                throw ConfigurationError("genesys timeouts must be positive and conversationTtlSeconds not negative")
+            }
+        }
         guard (1024...1_048_576).contains(maxBodyBytes) else { throw ConfigurationError("request.maxBodyBytes must be between 1024 and 1048576") }
     }
 }

@@ -13,11 +13,21 @@ public struct GatewayPorts: Sendable {
     public var metrics: GatewayMetrics
     /// Extra long-lived services that belong to these ports (an HTTP client to shut down, say).
     public var services: [any Service]
+    /// The agents whose reads are refused (`agent_blocked`).
+    public var denyList: any AgentDenyList
+    /// Live interactions, from pushed events and Genesys lookups, for the inline checks.
+    public var interactions: InteractionRegistry
+    /// Genesys token revocation, when Genesys is configured (responders).
+    public var tokenRevoker: (any TokenRevoker)?
 
     public init(
         journal: SQLiteJournal, customers: any CustomerSource, sinks: [ConfiguredSink], clock: any WallClock = SystemWallClock(),
-        metrics: GatewayMetrics, services: [any Service] = []
+        metrics: GatewayMetrics, services: [any Service] = [], denyList: any AgentDenyList = EmptyDenyList(),
+        interactions: InteractionRegistry = InteractionRegistry(directory: nil), tokenRevoker: (any TokenRevoker)? = nil
     ) {
+        self.denyList = denyList
+        self.interactions = interactions
+        self.tokenRevoker = tokenRevoker
         self.journal = journal
         self.customers = customers
         self.sinks = sinks
@@ -37,7 +47,12 @@ public func buildApplication(
         customers: ports.customers,
         policy: FieldPolicy(masks: configuration.masks),
         recorder: recorder,
-        maxBodyBytes: configuration.maxBodyBytes)
+        maxBodyBytes: configuration.maxBodyBytes,
+        checks: InlineChecks(configuration: configuration.checks),
+        denyList: ports.denyList,
+        interactions: ports.interactions)
+    let interactionEvents = InteractionEventsController(registry: ports.interactions, recorder: recorder)
+    let authenticator = CallerAuthenticator(credentials: configuration.credentials)
 
     let router = Router(context: GatewayRequestContext.self)
     router.add(middleware: RequestMetricsMiddleware(metrics: ports.metrics))
@@ -64,11 +79,14 @@ public func buildApplication(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(string: ports.metrics.render())))
     }
-    router.group("/v1")
-        .add(middleware: CallerAuthenticationMiddleware(
-            authenticator: CallerAuthenticator(credentials: configuration.credentials), recorder: recorder, action: .customerRead))
+    router.group("/v1/customer-data")
+        .add(middleware: CallerAuthenticationMiddleware(authenticator: authenticator, recorder: recorder, action: .customerRead))
         .group(context: AuthenticatedContext.self)
-        .post("/customer-data") { request, context in await controller.read(request, context: context) }
+        .post { request, context in await controller.read(request, context: context) }
+    router.group("/v1/interactions")
+        .add(middleware: CallerAuthenticationMiddleware(authenticator: authenticator, recorder: recorder, action: .interactionEvent))
+        .group(context: AuthenticatedContext.self)
+        .post("/events") { request, context in await interactionEvents.receive(request, context: context) }
 
     let shippers: [any Service] = ports.sinks.map {
         Shipper(

@@ -24,6 +24,15 @@ public struct AuditAction: RawRepresentable, Hashable, Sendable, Codable, Custom
     public static let sinkRecovered = AuditAction(rawValue: "audit.sink_recovered")
     /// `readaudit sinks test` sent this event to every sink.
     public static let sinkTest = AuditAction(rawValue: "audit.sink_test")
+    /// A Genesys conversation start/end event received on `POST /v1/interactions/events`.
+    public static let interactionEvent = AuditAction(rawValue: "interaction.event")
+    /// An agent was put on the gateway's deny list.
+    public static let agentBlocked = AuditAction(rawValue: "agent.blocked")
+    /// An agent was taken off the gateway's deny list.
+    public static let agentUnblocked = AuditAction(rawValue: "agent.unblocked")
+
+    /// A finding: an inline check served in alert mode, or (later) a detector rule.
+    public static func alert(_ name: String) -> AuditAction { AuditAction(rawValue: "alert." + name) }
 }
 
 /// How an attempt ended. Every attempt is recorded, not only the successful ones.

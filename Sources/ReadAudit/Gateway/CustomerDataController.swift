@@ -9,15 +9,20 @@ struct CustomerDataController: Sendable {
     let policy: FieldPolicy
     let recorder: EventRecorder
     let maxBodyBytes: Int
+    var checks = InlineChecks(configuration: ChecksConfiguration())
+    var denyList: any AgentDenyList = EmptyDenyList()
+    var interactions = InteractionRegistry(directory: nil)
 
     func read(_ request: Request, context: AuthenticatedContext) async -> Response {
         var event = recorder.draft(.customerRead, request: request, source: context.sourceAddress, credential: context.caller.name)
+        var alerts: [InlineChecks.Finding] = []
         do {
-            let record = try await serve(request, context: context, event: &event)
+            let record = try await serve(request, context: context, event: &event, alerts: &alerts)
             event.outcome = .served
             event.fields = record.fieldNames
             event.masked = record.maskedNames
             let entry = try await recorder.record(event)
+            await recordAlerts(alerts, after: entry, context: context)
             context.logger.debug("served", metadata: ["event.id": "\(entry.event.id)"])
             return Response(
                 status: .ok,
@@ -34,6 +39,7 @@ struct CustomerDataController: Sendable {
             event.code = failure.code.rawValue
             do {
                 let entry = try await recorder.record(event)
+                await recordAlerts(alerts, after: entry, context: context)
                 context.logger.debug("refused", metadata: ["event.id": "\(entry.event.id)", "code": "\(failure.code)"])
                 return failure.response(extraHeaders: [.auditEventId: entry.event.id.rawValue, .auditOutcome: event.outcome.rawValue])
             } catch {
@@ -43,7 +49,9 @@ struct CustomerDataController: Sendable {
     }
 
     /// The steps before the journal. Fills in `event` with what is learned on the way.
-    private func serve(_ request: Request, context: AuthenticatedContext, event: inout AuditEventDraft) async throws(GatewayError) -> ProjectedRecord {
+    private func serve(
+        _ request: Request, context: AuthenticatedContext, event: inout AuditEventDraft, alerts: inout [InlineChecks.Finding]
+    ) async throws(GatewayError) -> ProjectedRecord {
         guard Self.isJSON(request.headers[.contentType]) else {
             throw GatewayError(.unsupportedMediaType, "Send the body as application/json.")
         }
@@ -70,6 +78,15 @@ struct CustomerDataController: Sendable {
         event.agent = input.agentId
         event.interaction = input.interactionId
 
+        // The inline checks run before the CRM is asked: a refused read never reaches it.
+        let verdict = await check(input, request: request, context: context)
+        event.detail.merge(verdict.detail) { _, new in new }
+        alerts = verdict.alerts
+        if let refusal = verdict.refusal {
+            context.logger.notice("read refused by an inline check", metadata: ["code": "\(refusal.code)"])
+            throw refusal
+        }
+
         let lookup: CustomerLookup
         do {
             lookup = try await customers.customer(id: input.customerId)
@@ -88,6 +105,45 @@ struct CustomerDataController: Sendable {
             throw GatewayError(.customerNotFound, "No customer has this id.", field: "customerId")
         }
         return policy.apply(to: record, for: context.caller)
+    }
+
+    /// Gathers what the checks need (deny list, ININ-User-Id, the interaction's state) and evaluates them.
+    func check(_ input: CustomerDataRequest, request: Request, context: AuthenticatedContext) async -> InlineChecks.Verdict {
+        let now = recorder.clock.now()
+        var interaction: InteractionLookup?
+        if checks.configuration.needsInteraction {
+            let lookup = await interactions.lookup(conversationId: input.interactionId, agentId: input.agentId, now: now)
+            if case .unavailable(let why) = lookup {
+                context.logger.warning(
+                    "Genesys could not be asked about an interaction; onGenesysUnavailable decides. Check the genesys settings and Genesys' status.",
+                    metadata: ["genesys.error": "\(why)"])
+            }
+            interaction = lookup
+        }
+        return checks.evaluate(
+            input, userIdHeader: request.headers[Self.userIdHeader], isBlocked: denyList.isBlocked(input.agentId),
+            interaction: interaction, now: now)
+    }
+
+    static let userIdHeader = HTTPField.Name("ININ-User-Id")!
+
+    /// Appends one `alert.<check>` event per finding served in alert mode. The read event is already
+    /// durable with the check results, so a failure here is logged, never turned into a refusal.
+    private func recordAlerts(_ alerts: [InlineChecks.Finding], after entry: JournalEntry, context: AuthenticatedContext) async {
+        for finding in alerts {
+            let time = recorder.clock.now()
+            let read = entry.event
+            let alert = AuditEventDraft(
+                id: .make(at: time), time: time, node: recorder.node, action: .alert(finding.check.rawValue), outcome: .ok,
+                credential: read.credential, agent: read.agent, interaction: read.interaction, customer: read.customer, source: read.source,
+                genesys: read.genesys,
+                detail: ["check": finding.check.rawValue, "mode": finding.mode.rawValue, "reason": finding.reason, "readEvent": read.id.rawValue])
+            do {
+                _ = try await recorder.record(alert)
+            } catch {
+                context.logger.error("Could not record an inline-check alert", metadata: ["check": "\(finding.check.rawValue)"])
+            }
+        }
     }
 
     /// `application/json`, with or without parameters such as `charset=utf-8`.

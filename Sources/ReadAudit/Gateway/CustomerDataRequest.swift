@@ -4,6 +4,12 @@ public struct CustomerDataRequest: Sendable, Equatable {
     public var customerId: String
     public var agentId: String
     public var interactionId: String
+
+    public init(customerId: String, agentId: String, interactionId: String) {
+        self.customerId = customerId
+        self.agentId = agentId
+        self.interactionId = interactionId
+    }
 }
 
 /// What a request body said, kept for the audit event even when it was invalid.

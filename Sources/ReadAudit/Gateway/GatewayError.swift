@@ -26,6 +26,9 @@ public struct GatewayError: Error, Sendable, Equatable {
         public static let missingField = Code("missing_field", .badRequest)
         public static let invalidType = Code("invalid_type", .badRequest)
         public static let invalidFormat = Code("invalid_format", .badRequest)
+        public static let interactionNotVerified = Code("interaction_not_verified", .forbidden)
+        public static let agentMismatch = Code("agent_mismatch", .forbidden)
+        public static let agentBlocked = Code("agent_blocked", .forbidden)
         public static let customerNotFound = Code("customer_not_found", .notFound)
         public static let upstreamError = Code("upstream_error", .badGateway)
         public static let upstreamTimeout = Code("upstream_timeout", .gatewayTimeout)
@@ -36,7 +39,7 @@ public struct GatewayError: Error, Sendable, Equatable {
         /// Every code, for documentation and tests.
         public static let all: [Code] = [
             unauthenticated, unsupportedMediaType, payloadTooLarge, invalidJSON, unknownField, missingField,
-            invalidType, invalidFormat, customerNotFound, upstreamError, upstreamTimeout, auditUnavailable,
+            invalidType, invalidFormat, interactionNotVerified, agentMismatch, agentBlocked, customerNotFound, upstreamError, upstreamTimeout, auditUnavailable,
             notReady, internalError,
         ]
     }
@@ -54,7 +57,7 @@ public struct GatewayError: Error, Sendable, Equatable {
     /// The audit outcome an attempt that failed this way is recorded with.
     public var outcome: AuditOutcome {
         switch code {
-        case .unauthenticated: .denied
+        case .unauthenticated, .interactionNotVerified, .agentMismatch, .agentBlocked: .denied
         case .customerNotFound: .notFound
         case .upstreamError, .upstreamTimeout, .internalError: .upstreamError
         default: .invalid

@@ -44,6 +44,16 @@ enum JournalSchema {
                 );
                 """)
         }
+        migrator.registerMigration("v2-deny-list") { db in
+            try db.execute(sql: """
+                CREATE TABLE deny_list (
+                    agent TEXT PRIMARY KEY,
+                    reason TEXT NOT NULL,
+                    blocked_by TEXT NOT NULL,
+                    blocked_us INTEGER NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }
