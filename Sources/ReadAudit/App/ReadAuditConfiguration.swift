@@ -20,6 +20,10 @@ public struct ReadAuditConfiguration: Sendable {
     public var sinks: [SinkConfiguration]
     /// The per-deployment key of sinks' customer-id pseudonyms (`pseudonymize: true`), and of `readaudit hash-id`.
     public var pseudonymKey: Secret?
+    /// The detector's rules (`detection:`); see ReadAuditConfiguration+Detection.swift.
+    public var detection = DetectionConfiguration()
+    /// Automated responses to alerts (`responders:`).
+    public var responders = ResponseConfiguration()
 
     /// The embedded defaults: a data directory, SQLite journal, file sink, no credentials, no CRM.
     public init(dataDirectory: String = "./readaudit-data") {

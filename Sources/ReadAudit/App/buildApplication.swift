@@ -13,6 +13,10 @@ public struct GatewayPorts: Sendable {
     public var metrics: GatewayMetrics
     /// Extra long-lived services that belong to these ports (an HTTP client to shut down, say).
     public var services: [any Service]
+    /// The deny list the detector's `block` responder adds to; in memory unless a persistent one is given.
+    public var denyList: any AgentDenyList = InMemoryDenyList()
+    /// Revokes Genesys tokens for the detector's `revoke` responder; nil when Genesys is not configured.
+    public var tokenRevoker: (any TokenRevoker)? = nil
 
     public init(
         journal: SQLiteJournal, customers: any CustomerSource, sinks: [ConfiguredSink], clock: any WallClock = SystemWallClock(),
@@ -79,7 +83,7 @@ public func buildApplication(
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "readaudit"),
-        services: [ports.journal] + ports.services + shippers + [lifecycle],
+        services: [ports.journal] + ports.services + shippers + detectionServices(configuration, ports, logger) + [lifecycle],
         logger: logger)
     app.beforeServerStarts { try await lifecycle.recordStart() }
     return app
