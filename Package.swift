@@ -110,5 +110,10 @@ let package = Package(
             ],
             path: "Benchmarks/OutageBenchmark"
         ),
+        .executableTarget(
+            name: "DetectorBenchmark",
+            dependencies: ["ReadAudit"],
+            path: "Benchmarks/DetectorBenchmark"
+        ),
     ]
 )
