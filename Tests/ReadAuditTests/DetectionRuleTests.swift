@@ -66,12 +66,13 @@ import Testing
 
     @Test func snoopingReportsUnknownReadsLaterShownUnrelatedAndClearsVerifiedOnes() {
         var f = EntryFactory()
+        let t3 = f.time(3)
         let reads = [
             f.read(customer: "c-1", interaction: "ix-a", at: 0, detail: ["interactionVerified": "unknown"]),
             f.read(customer: "c-2", interaction: "ix-b", at: 1, detail: ["interactionVerified": "unknown"]),
             f.read(customer: "c-3", interaction: "ix-b", at: 2, detail: ["interactionVerified": "yes"]),
             f.entry(AuditEventDraft(
-                id: .make(at: f.time(3)), time: f.time(3), node: "gw", action: AuditAction(rawValue: "alert.interaction_not_verified"),
+                id: .make(at: t3), time: t3, node: "gw", action: AuditAction(rawValue: "alert.interaction_not_verified"),
                 outcome: .failed, agent: "agent-1", interaction: "ix-a")),
         ]
         var rule = SnoopingRule(.init())
@@ -149,11 +150,12 @@ import Testing
         let first = [f.read(customer: "a", at: 0), f.read(customer: "b", at: 1)].flatMap { engine.observe($0) }
         #expect(first.count == 1)
         // The alert itself names the agent and a customer: it must not count as a read.
-        let alert = f.entry(first[0].alertDraft(id: .make(at: f.time(2)), time: f.time(2), node: "n"))
+        let t2 = f.time(2)
+        let alert = f.entry(first[0].alertDraft(id: .make(at: t2), time: t2, node: "n"))
         #expect(engine.observe(alert).isEmpty)
         // A fresh engine that has seen the alert does not raise its incident again.
         var fresh = DetectionEngine(config)
-        fresh.remember(first[0].incident, at: f.time(2).microseconds)
+        fresh.remember(first[0].incident, at: t2.microseconds)
         var g = EntryFactory()
         #expect([g.read(customer: "a", at: 0), g.read(customer: "b", at: 1)].flatMap { fresh.observe($0) }.isEmpty)
     }

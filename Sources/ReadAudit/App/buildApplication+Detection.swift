@@ -1,6 +1,5 @@
 import AsyncHTTPClient
 import Logging
-import NIOPosix
 import ServiceLifecycle
 
 /// The detector and its responders, as services of the gateway (none when `detection.enabled` is false).
@@ -10,7 +9,7 @@ func detectionServices(_ configuration: ReadAuditConfiguration, _ ports: Gateway
     var responders: [any Responder] = [DenyListResponder(denyList: ports.denyList, clock: ports.clock)]
     if let revoker = ports.tokenRevoker { responders.append(TokenRevocationResponder(revoker: revoker)) }
     if let soar = configuration.responders.soar {
-        let client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
         let sink = WebhookSink(
             name: "soar", configuration: soar, limits: SinkBatchLimits(maxEvents: 1, maxBytes: 1 << 20, maxDelay: .zero),
             exporter: EventExporter(pseudonymKey: nil), client: client, logger: logger)

@@ -52,7 +52,7 @@ public struct ResponsePlanner: Sendable {
 
     /// The decisions for an alert of `rule` about `incident`, triggered at `triggerTime`, handled at `now`.
     public mutating func plan(rule: String, incident: String, triggerTime: AuditTime, now: AuditTime) -> [Decision] {
-        (configuration.rules[rule] ?? []).map { kind in
+        (configuration.rules[rule] ?? []).map { (kind: String) -> Decision in
             let key = kind + "|" + incident
             if done.contains(key) { return .duplicate(kind: kind) }
             remember(key)
