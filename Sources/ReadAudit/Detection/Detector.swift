@@ -47,20 +47,33 @@ public final class Detector: Service {
         var cursor = try await store.cursor(sink: Self.cursorName) ?? 0
         try await warmUp(engine: &engine, planner: &planner, cursor: cursor)
         logger.info("Detector started", metadata: ["cursor": "\(cursor)"])
+        var saved = cursor
+        // A journal that cannot be read or written for a while (locked, disk full) pauses detection; it
+        // never stops the gateway. Entries are observed once: the in-memory cursor moves even when saving fails.
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            let entries = try await journal.entries(after: cursor, limit: batchSize)
-            guard let last = entries.last else {
-                await waitUntil(newEntriesAfter: cursor)
-                continue
-            }
-            for entry in entries {
-                for finding in engine.observe(entry) {
-                    await raise(finding, planner: &planner)
+            do {
+                if saved != cursor {
+                    try await store.saveCursor(sink: Self.cursorName, sequence: cursor, at: clock.now())
+                    saved = cursor
                 }
+                let entries = try await journal.entries(after: cursor, limit: batchSize)
+                guard let last = entries.last else {
+                    await waitUntil(newEntriesAfter: cursor)
+                    continue
+                }
+                for entry in entries {
+                    for finding in engine.observe(entry) {
+                        await raise(finding, planner: &planner)
+                    }
+                }
+                cursor = last.sequence
+            } catch {
+                logger.warning(
+                    "Detector cannot read the journal or save its cursor; retrying", metadata: ["cursor": "\(cursor)", "error": "\(error)"])
+                await waitUntil(newEntriesAfter: nil)
             }
-            cursor = last.sequence
-            try await store.saveCursor(sink: Self.cursorName, sequence: cursor, at: clock.now())
         }
+        if saved != cursor { try? await store.saveCursor(sink: Self.cursorName, sequence: cursor, at: clock.now()) }
         logger.info("Detector stopped", metadata: ["cursor": "\(cursor)"])
     }
 
@@ -144,9 +157,9 @@ public final class Detector: Service {
     }
 
     /// Returns when an entry after `sequence` exists, the poll interval passes, or shutdown begins.
-    private func waitUntil(newEntriesAfter sequence: Int64) async {
+    private func waitUntil(newEntriesAfter sequence: Int64?) async {
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.journal.waitForEntries(after: sequence) }
+            if let sequence { group.addTask { await self.journal.waitForEntries(after: sequence) } }
             group.addTask { try? await Task.sleep(for: self.pollInterval) }
             group.addTask { try? await gracefulShutdown() }
             await group.next()
