@@ -117,5 +117,10 @@ let package = Package(
             dependencies: ["ReadAudit"],
             path: "Benchmarks/ChecksBenchmark"
         ),
+        .executableTarget(
+            name: "DetectorBenchmark",
+            dependencies: ["ReadAudit"],
+            path: "Benchmarks/DetectorBenchmark"
+        ),
     ]
 )

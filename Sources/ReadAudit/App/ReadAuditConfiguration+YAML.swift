@@ -7,8 +7,9 @@ extension ReadAuditConfiguration {
         let top = try YAMLMap(root, path: "")
         try top.allowOnly([
             "node", "dataDirectory", "listen", "logLevel", "journal", "request", "crm", "masks", "credentials", "sinks", "pseudonymKey",
-            "genesys", "checks",
+            "genesys", "checks", "detection", "responders",
         ])
+        try applyDetection(top, environment: environment, resolvingSecrets: resolvingSecrets)
         if top.keys.contains("pseudonymKey") {
             pseudonymKey = resolvingSecrets ? try Self.secret(top, "pseudonymKey", environment: environment) : Secret("")
         }

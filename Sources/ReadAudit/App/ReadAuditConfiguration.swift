@@ -26,6 +26,10 @@ public struct ReadAuditConfiguration: Sendable {
     public var checks: ChecksConfiguration
     /// How often a running gateway re-reads the deny list (changes made by the CLI).
     public var denyListRefresh: Duration
+    /// The detector's rules (`detection:`); see ReadAuditConfiguration+Detection.swift.
+    public var detection = DetectionConfiguration()
+    /// Automated responses to alerts (`responders:`).
+    public var responders = ResponseConfiguration()
 
     /// The embedded defaults: a data directory, SQLite journal, file sink, no credentials, no CRM.
     public init(dataDirectory: String = "./readaudit-data") {

@@ -22,7 +22,7 @@ public struct GatewayPorts: Sendable {
 
     public init(
         journal: SQLiteJournal, customers: any CustomerSource, sinks: [ConfiguredSink], clock: any WallClock = SystemWallClock(),
-        metrics: GatewayMetrics, services: [any Service] = [], denyList: any AgentDenyList = EmptyDenyList(),
+        metrics: GatewayMetrics, services: [any Service] = [], denyList: any AgentDenyList = InMemoryDenyList(),
         interactions: InteractionRegistry = InteractionRegistry(directory: nil), tokenRevoker: (any TokenRevoker)? = nil
     ) {
         self.denyList = denyList
@@ -97,7 +97,7 @@ public func buildApplication(
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "readaudit"),
-        services: [ports.journal] + ports.services + shippers + [lifecycle],
+        services: [ports.journal] + ports.services + shippers + detectionServices(configuration, ports, logger) + [lifecycle],
         logger: logger)
     app.beforeServerStarts { try await lifecycle.recordStart() }
     return app

@@ -1,0 +1,169 @@
+import Logging
+import ServiceLifecycle
+
+/// Tails the journal from its own persisted cursor (`detector`), runs the rules, records each finding as an
+/// `alert.<rule>` event and hands it to the responders. Decisions are `DetectionEngine`'s and
+/// `ResponsePlanner`'s; this shell reads, appends, acts and waits.
+///
+/// Restart: the rules' window state is rebuilt by replaying up to `lookbackEvents` entries before the cursor
+/// (findings discarded: that run already had them), and every alert and response the journal holds from
+/// there to its head marks its incident as done, so nothing is alerted or acted on twice, even when the
+/// previous run stopped between appending an alert and saving its cursor.
+public final class Detector: Service {
+    /// The cursor's name in the journal's cursor table.
+    public static let cursorName = "detector"
+
+    private let journal: any AuditJournal
+    private let store: JournalStore
+    private let configuration: DetectionConfiguration
+    private let responses: ResponseConfiguration
+    private let responders: [String: any Responder]
+    private let node: String
+    private let clock: any WallClock
+    private let batchSize: Int
+    private let pollInterval: Duration
+    private let logger: Logger
+
+    public init(
+        journal: any AuditJournal, store: JournalStore, configuration: DetectionConfiguration,
+        responses: ResponseConfiguration = ResponseConfiguration(), responders: [any Responder] = [], node: String = "",
+        clock: any WallClock, batchSize: Int = 1000, pollInterval: Duration = .seconds(1), logger: Logger
+    ) {
+        self.journal = journal
+        self.store = store
+        self.configuration = configuration
+        self.responses = responses
+        self.responders = Dictionary(responders.map { ($0.kind, $0) }, uniquingKeysWith: { first, _ in first })
+        self.node = node
+        self.clock = clock
+        self.batchSize = batchSize
+        self.pollInterval = pollInterval
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        var engine = DetectionEngine(configuration)
+        var planner = ResponsePlanner(responses)
+        var cursor = try await store.cursor(sink: Self.cursorName) ?? 0
+        try await warmUp(engine: &engine, planner: &planner, cursor: cursor)
+        logger.info("Detector started", metadata: ["cursor": "\(cursor)"])
+        var saved = cursor
+        // A journal that cannot be read or written for a while (locked, disk full) pauses detection; it
+        // never stops the gateway. Entries are observed once: the in-memory cursor moves even when saving fails.
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                if saved != cursor {
+                    try await store.saveCursor(sink: Self.cursorName, sequence: cursor, at: clock.now())
+                    saved = cursor
+                }
+                let entries = try await journal.entries(after: cursor, limit: batchSize)
+                guard let last = entries.last else {
+                    await waitUntil(newEntriesAfter: cursor)
+                    continue
+                }
+                for entry in entries {
+                    for finding in engine.observe(entry) {
+                        await raise(finding, planner: &planner)
+                    }
+                }
+                cursor = last.sequence
+            } catch {
+                logger.warning(
+                    "Detector cannot read the journal or save its cursor; retrying", metadata: ["cursor": "\(cursor)", "error": "\(error)"])
+                await waitUntil(newEntriesAfter: nil)
+            }
+        }
+        if saved != cursor { try? await store.saveCursor(sink: Self.cursorName, sequence: cursor, at: clock.now()) }
+        logger.info("Detector stopped", metadata: ["cursor": "\(cursor)"])
+    }
+
+    /// Rebuilds window state from the look-back before `cursor`, and marks every incident already alerted or
+    /// responded to from there to the head.
+    func warmUp(engine: inout DetectionEngine, planner: inout ResponsePlanner, cursor: Int64) async throws {
+        var position = max(0, cursor - Int64(configuration.lookbackEvents))
+        while true {
+            let entries = try await journal.entries(after: position, limit: 10_000)
+            guard let last = entries.last else { return }
+            for entry in entries {
+                let event = entry.event
+                if DetectionEngine.isOwn(event), let incident = event.detail["incident"] {
+                    if event.action.rawValue.hasPrefix("alert.") { engine.remember(incident, at: event.time.microseconds) }
+                    if let kind = event.detail["kind"] { planner.markDone(kind: kind, incident: incident) }
+                } else if entry.sequence <= cursor {
+                    _ = engine.observe(entry)
+                }
+            }
+            position = last.sequence
+        }
+    }
+
+    /// Appends the alert, then runs and audits the responses its rule is configured for.
+    private func raise(_ finding: Finding, planner: inout ResponsePlanner) async {
+        let now = clock.now()
+        let alert: JournalEntry
+        do {
+            alert = try await journal.append(finding.alertDraft(id: .make(at: now), time: now, node: node))
+        } catch {
+            logger.error("Could not record an alert in the journal", metadata: ["rule": "\(finding.rule)", "error": "\(error)"])
+            return
+        }
+        logger.warning("Detection rule raised an alert", metadata: [
+            "rule": "\(finding.rule)", "event.id": "\(alert.event.id)", "trigger.seq": "\(finding.triggerSequence)",
+            "count": "\(finding.count)", "threshold": "\(finding.threshold)",
+        ])
+        for decision in planner.plan(rule: finding.rule, incident: finding.incident, triggerTime: finding.triggerTime, now: now) {
+            switch decision {
+            case .duplicate:
+                continue
+            case .refuse(let kind, let reason):
+                logger.warning("Automated response withheld", metadata: ["kind": "\(kind)", "reason": "\(reason)", "alert": "\(alert.event.id)"])
+                await record(kind: kind, alert: alert, finding: finding, outcome: .failed, detail: ["reason": reason])
+            case .perform(let kind):
+                guard let responder = responders[kind] else {
+                    logger.error("No responder of this kind is configured", metadata: ["kind": "\(kind)"])
+                    await record(kind: kind, alert: alert, finding: finding, outcome: .failed, detail: ["reason": "not_configured"])
+                    continue
+                }
+                do {
+                    let facts = try await responder.respond(to: alert)
+                    await record(kind: kind, alert: alert, finding: finding, outcome: .ok, detail: facts)
+                } catch {
+                    logger.error("Automated response failed", metadata: ["kind": "\(kind)", "alert": "\(alert.event.id)", "error": "\(error)"])
+                    await record(kind: kind, alert: alert, finding: finding, outcome: .failed, detail: [
+                        "reason": "error", "error": String("\(error)".prefix(300)),
+                    ])
+                }
+            }
+        }
+    }
+
+    /// Appends `response.<kind>`: every automated response is itself audited (DESIGN guarantee 7).
+    private func record(kind: String, alert: JournalEntry, finding: Finding, outcome: AuditOutcome, detail: [String: String]) async {
+        var detail = detail
+        detail["source"] = Finding.detectorSource
+        detail["kind"] = kind
+        detail["incident"] = finding.incident
+        detail["rule"] = finding.rule
+        detail["alertEventId"] = alert.event.id.rawValue
+        detail["alertSeq"] = String(alert.sequence)
+        let now = clock.now()
+        do {
+            _ = try await journal.append(AuditEventDraft(
+                id: .make(at: now), time: now, node: node, action: AuditAction(rawValue: "response." + kind), outcome: outcome,
+                agent: finding.agent, detail: detail))
+        } catch {
+            logger.error("Could not record an automated response in the journal", metadata: ["kind": "\(kind)", "error": "\(error)"])
+        }
+    }
+
+    /// Returns when an entry after `sequence` exists, the poll interval passes, or shutdown begins.
+    private func waitUntil(newEntriesAfter sequence: Int64?) async {
+        await withTaskGroup(of: Void.self) { group in
+            if let sequence { group.addTask { await self.journal.waitForEntries(after: sequence) } }
+            group.addTask { try? await Task.sleep(for: self.pollInterval) }
+            group.addTask { try? await gracefulShutdown() }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+}

@@ -1,0 +1,83 @@
+/// A first-in first-out queue with amortised O(1) removal at the front, for window state.
+struct FIFO<Element: Sendable>: Sendable {
+    private var items: [Element] = []
+    private var head = 0
+
+    var isEmpty: Bool { head == items.count }
+    var count: Int { items.count - head }
+    var first: Element? { isEmpty ? nil : items[head] }
+
+    mutating func append(_ element: Element) { items.append(element) }
+
+    mutating func removeFirst() -> Element {
+        let element = items[head]
+        head += 1
+        // Compact once the dead prefix dominates, so memory follows the live window.
+        if head >= 64 && head * 2 >= items.count {
+            items.removeFirst(head)
+            head = 0
+        }
+        return element
+    }
+}
+
+/// Timestamps in a sliding window of `length` microseconds: how many happened in the last `length`.
+struct TimeWindow: Sendable {
+    private var times = FIFO<Int64>()
+    var count: Int { times.count }
+    var isEmpty: Bool { times.isEmpty }
+
+    /// Adds an occurrence at `time` and drops those at or before `time - length`.
+    mutating func add(_ time: Int64, length: Int64) {
+        times.append(time)
+        evict(before: time, length: length)
+    }
+
+    mutating func evict(before time: Int64, length: Int64) {
+        while let first = times.first, first <= time - length { _ = times.removeFirst() }
+    }
+}
+
+/// Distinct keys seen in a sliding window: `distinct` is exact for the window.
+struct DistinctWindow<Key: Hashable & Sendable>: Sendable {
+    private var seen = FIFO<(Int64, Key)>()
+    private var counts: [Key: Int] = [:]
+    var distinct: Int { counts.count }
+    var isEmpty: Bool { seen.isEmpty }
+
+    mutating func add(_ key: Key, at time: Int64, length: Int64) {
+        seen.append((time, key))
+        counts[key, default: 0] += 1
+        evict(before: time, length: length)
+    }
+
+    mutating func evict(before time: Int64, length: Int64) {
+        while let (at, key) = seen.first, at <= time - length {
+            _ = seen.removeFirst()
+            if let n = counts[key], n > 1 { counts[key] = n - 1 } else { counts[key] = nil }
+        }
+    }
+
+    /// The distinct keys in the window.
+    var keys: Dictionary<Key, Int>.Keys { counts.keys }
+}
+
+/// Remembers when each subject last raised a finding, so an incident alerts once per `length`.
+struct Cooldown: Sendable {
+    private var last: [String: Int64] = [:]
+    private var sweepAt: Int64 = .min
+
+    /// True (and remembered) when `subject` has not fired within `length` before `time`.
+    mutating func admit(_ subject: String, at time: Int64, length: Int64) -> Bool {
+        if time >= sweepAt {
+            last = last.filter { $0.value > time - length }
+            sweepAt = time + length
+        }
+        if let previous = last[subject], previous > time - length { return false }
+        last[subject] = time
+        return true
+    }
+}
+
+/// Microseconds in a number of seconds.
+@inline(__always) func micros(seconds: Int64) -> Int64 { seconds * 1_000_000 }
