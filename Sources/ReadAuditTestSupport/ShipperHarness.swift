@@ -51,12 +51,12 @@ public struct ShipperHarness: Sendable {
 
     /// Runs the journal and one shipper per sink while `body` runs, then shuts them down gracefully.
     public static func run<T: Sendable>(
-        sinks: [ConfiguredSink], _ body: (ShipperHarness) async throws -> T
+        sinks: [ConfiguredSink], busyTimeout: Duration = .seconds(2), _ body: (ShipperHarness) async throws -> T
     ) async throws -> T {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let logger = Logger(label: "shipper-harness")
-        let store = try JournalStore(path: directory.file("journal.sqlite"))
+        let store = try JournalStore(path: directory.file("journal.sqlite"), busyTimeout: busyTimeout)
         let journal = try await SQLiteJournal(store: store, logger: logger)
         let clock = ManualClock()
         let monitor = SinkMonitor(registry: .init())

@@ -90,6 +90,26 @@ import Testing
         #expect(sink.delivered.map(\.sequence) == Array(1...26))
     }
 
+    @Test func aJournalThatCannotRecordTheCursorNeverStopsTheShipper() async throws {
+        let sink = RecordingSink()
+        sink.failing = true
+        try await ShipperHarness.run(sinks: [ConfiguredSink(sink)], busyTimeout: .milliseconds(50)) { harness in
+            let first = try await harness.appendReads(5)
+            // Another process holds the write lock for ten busy timeouts while the sink accepts the batch:
+            // the cursor cannot be recorded. The shipper must log, keep going, and record it later.
+            let lock = try ExclusiveLock(path: harness.store.path)
+            sink.failing = false
+            try await harness.waitUntil("the batch was delivered") { sink.delivered.count >= 5 }
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(try await harness.store.cursor(sink: sink.name) == nil)
+            lock.release()
+            try await harness.waitUntilShipped(sink)
+            let more = try await harness.appendReads(3, startingAt: 5)
+            try await harness.waitUntilShipped(sink)
+            #expect(Set((first + more).map(\.event.id)).isSubset(of: Set(sink.delivered.map(\.event.id))))
+        }
+    }
+
     @Test func backoffGrowsIsCappedAndResets() {
         var backoff = RetryBackoff(initial: .milliseconds(100), maximum: .seconds(1))
         #expect(backoff.nextDelay(jitter: 0.5) == .milliseconds(100))

@@ -53,10 +53,24 @@ public final class Shipper: Service {
         monitor?.update(sink: sink.name, health: machine.health, cursor: machine.cursor, lastError: nil)
         logger.info("Shipper started", metadata: ["sink": "\(sink.name)", "cursor": "\(machine.cursor)"])
         var prefetched: [JournalEntry] = []
+        // A cursor the sink accepted but the journal file could not record yet (locked, disk full).
+        var unsavedCursor: Int64?
         deliveries: while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            if let sequence = unsavedCursor, await saveCursor(sequence) { unsavedCursor = nil }
             // A backlog is read ahead while the previous batch is in flight; it is used only if it follows on.
-            let entries = prefetched.first?.sequence == machine.cursor + 1
-                ? prefetched : try await nextBatch(after: machine.cursor, lingering: !machine.isRetrying)
+            let entries: [JournalEntry]
+            do {
+                entries = prefetched.first?.sequence == machine.cursor + 1
+                    ? prefetched : try await nextBatch(after: machine.cursor, lingering: !machine.isRetrying)
+            } catch {
+                // The journal cannot be read right now. The gateway fails closed on its own; the shipper
+                // must not take the process down with it: wait and try again.
+                logger.warning(
+                    "Shipper cannot read the journal; retrying. Check the disk and the journal file.",
+                    metadata: ["sink": "\(sink.name)", "error": "\(error)"])
+                await waitUntil(newEntriesAfter: nil, orAfter: pollInterval)
+                continue
+            }
             prefetched = []
             guard !entries.isEmpty else { continue }
             await reportLag(cursor: machine.cursor, oldest: entries[0])
@@ -71,7 +85,7 @@ public final class Shipper: Service {
             for action in actions {
                 switch action {
                 case .commitCursor(let sequence):
-                    try await store.saveCursor(sink: sink.name, sequence: sequence, at: clock.now())
+                    unsavedCursor = await saveCursor(sequence) ? nil : sequence
                     let quarantined = actions.contains { if case .quarantine = $0 { true } else { false } } ? 1 : 0
                     monitor?.countDelivered(
                         sink: sink.name, entries.filter { $0.sequence > before && $0.sequence <= sequence }.count - quarantined)
@@ -124,21 +138,35 @@ public final class Shipper: Service {
         }
         // Graceful shutdown: one last pass, so what was appended up to the stop (the gateway.stop event)
         // reaches the sink now rather than at the next start. No retries: the journal still holds it.
-        if !Task.isCancelled, machine.health == .healthy {
-            let rest = try await journal.entries(after: machine.cursor, limit: limits.maxEvents)
+        if let sequence = unsavedCursor { _ = await saveCursor(sequence) }
+        if !Task.isCancelled, machine.health == .healthy, let rest = try? await journal.entries(after: machine.cursor, limit: limits.maxEvents) {
             if !rest.isEmpty {
                 // Commit whatever the sink took, so the next start does not send it again.
                 switch await sink.deliver(SinkBatch(entries: rest, now: clock.now())) {
                 case .delivered:
-                    try await store.saveCursor(sink: sink.name, sequence: rest.last!.sequence, at: clock.now())
+                    _ = await saveCursor(rest.last!.sequence)
                 case .partial(let accepted, nil) where accepted > 0:
-                    try await store.saveCursor(sink: sink.name, sequence: rest[min(accepted, rest.count) - 1].sequence, at: clock.now())
+                    _ = await saveCursor(rest[min(accepted, rest.count) - 1].sequence)
                 default:
                     break
                 }
             }
         }
         logger.info("Shipper stopped", metadata: ["sink": "\(sink.name)"])
+    }
+
+    /// Records the cursor durably; on failure logs and returns false (the caller tries again later; a crash
+    /// before then re-sends at most what was delivered since the last saved cursor).
+    private func saveCursor(_ sequence: Int64) async -> Bool {
+        do {
+            try await store.saveCursor(sink: sink.name, sequence: sequence, at: clock.now())
+            return true
+        } catch {
+            logger.warning(
+                "Shipper cannot record the sink's cursor in the journal file; will retry. Check the disk.",
+                metadata: ["sink": "\(sink.name)", "seq": "\(sequence)", "error": "\(error)"])
+            return false
+        }
     }
 
     /// The next entries to send: up to `maxEvents`; a partly full batch waits for more until its oldest
