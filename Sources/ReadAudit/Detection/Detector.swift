@@ -48,6 +48,7 @@ public final class Detector: Service {
         try await warmUp(engine: &engine, planner: &planner, cursor: cursor)
         logger.info("Detector started", metadata: ["cursor": "\(cursor)"])
         var saved = cursor
+        var readAhead: [JournalEntry] = []
         // A journal that cannot be read or written for a while (locked, disk full) pauses detection; it
         // never stops the gateway. Entries are observed once: the in-memory cursor moves even when saving fails.
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
@@ -56,17 +57,22 @@ public final class Detector: Service {
                     try await store.saveCursor(sink: Self.cursorName, sequence: cursor, at: clock.now())
                     saved = cursor
                 }
-                let entries = try await journal.entries(after: cursor, limit: batchSize)
+                let entries = readAhead.first?.sequence == cursor + 1
+                    ? readAhead : try await journal.entries(after: cursor, limit: batchSize)
+                readAhead = []
                 guard let last = entries.last else {
                     await waitUntil(newEntriesAfter: cursor)
                     continue
                 }
+                // A backlog's next batch is read while the rules run over this one.
+                async let next = entries.count == batchSize ? journal.entries(after: last.sequence, limit: batchSize) : []
                 for entry in entries {
                     for finding in engine.observe(entry) {
                         await raise(finding, planner: &planner)
                     }
                 }
                 cursor = last.sequence
+                readAhead = (try? await next) ?? []
             } catch {
                 logger.warning(
                     "Detector cannot read the journal or save its cursor; retrying", metadata: ["cursor": "\(cursor)", "error": "\(error)"])
