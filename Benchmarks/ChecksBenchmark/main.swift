@@ -14,7 +14,7 @@ struct MemoryDenyList: AgentDenyList {
     let blocked: Set<String>
     func isBlocked(_ agentId: String) -> Bool { blocked.contains(agentId.lowercased()) }
     func block(_ agent: BlockedAgent) async throws -> Bool { false }
-    func unblock(_ agentId: String) async throws -> Bool { false }
+    func unblock(_ agentId: String, by: String) async throws -> Bool { false }
     func all() async throws -> [BlockedAgent] { [] }
 }
 

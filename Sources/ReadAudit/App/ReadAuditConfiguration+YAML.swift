@@ -7,7 +7,7 @@ extension ReadAuditConfiguration {
         let top = try YAMLMap(root, path: "")
         try top.allowOnly([
             "node", "dataDirectory", "listen", "logLevel", "journal", "request", "crm", "masks", "credentials", "sinks", "pseudonymKey",
-            "genesys", "checks", "detection", "responders",
+            "genesys", "checks", "detection", "responders", "adminCredentials",
         ])
         try applyDetection(top, environment: environment, resolvingSecrets: resolvingSecrets)
         if top.keys.contains("pseudonymKey") {
@@ -64,6 +64,20 @@ extension ReadAuditConfiguration {
             checks.recency = .enforce
         }
         if let map = try top.map("checks") { try Self.applyChecks(map, to: &self) }
+        if let list = try top.list("adminCredentials") {
+            adminCredentials = try list.enumerated().map { index, node in
+                let map = try YAMLMap(node, path: "adminCredentials[\(index)]")
+                try map.allowOnly(["name", "keyHash", "role"])
+                guard let name = try map.string("name"), !name.isEmpty else { throw map.error("name", "is required") }
+                guard let hashText = try map.string("keyHash"), let hash = CallerCredential.parseHash(hashText) else {
+                    throw map.error("keyHash", "must be sha256:<64 hex digits> (create one with `readaudit keys create`)")
+                }
+                guard let role = try map.string("role").flatMap(AdminRole.init(rawValue:)) else {
+                    throw map.error("role", "must be one of \(AdminRole.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                return AdminCredential(name: name, keyHash: hash, role: role)
+            }
+        }
         if let list = try top.list("sinks") {
             sinks = try list.enumerated().map { index, node in
                 try Self.sink(YAMLMap(node, path: "sinks[\(index)]"), environment: environment, resolvingSecrets: resolvingSecrets)

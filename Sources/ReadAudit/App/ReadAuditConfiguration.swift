@@ -17,6 +17,8 @@ public struct ReadAuditConfiguration: Sendable {
     public var crm: CRMConfiguration
     public var masks: [String: MaskRule]
     public var credentials: [CallerCredential]
+    /// Admin API credentials, each with a role; never valid on the read path.
+    public var adminCredentials: [AdminCredential] = []
     public var sinks: [SinkConfiguration]
     /// The per-deployment key of sinks' customer-id pseudonyms (`pseudonymize: true`), and of `readaudit hash-id`.
     public var pseudonymKey: Secret?
@@ -114,6 +116,13 @@ extension ReadAuditConfiguration {
         else { throw ConfigurationError("crm.url must place {customerId} in the path, not the query") }
         _ = try CustomerDataRequestValidator(customerIdPattern: customerIdPattern)
         var names = Set<String>()
+        var adminNames = Set<String>()
+        for admin in adminCredentials where !adminNames.insert(admin.credential.name).inserted {
+            throw ConfigurationError("adminCredentials: the name \(admin.credential.name) is used twice")
+        }
+        for admin in adminCredentials where credentials.contains(where: { $0.keyHash == admin.credential.keyHash }) {
+            throw ConfigurationError("adminCredentials: \(admin.credential.name) has the same key as an integration credential; give it its own key")
+        }
         for credential in credentials where !names.insert(credential.name).inserted {
             throw ConfigurationError("credentials: the name \(credential.name) is used twice")
         }

@@ -22,6 +22,8 @@ public struct AuditAction: RawRepresentable, Hashable, Sendable, Codable, Custom
     public static let sinkDegraded = AuditAction(rawValue: "audit.sink_degraded")
     /// A degraded sink accepts events again; its backlog is being delivered.
     public static let sinkRecovered = AuditAction(rawValue: "audit.sink_recovered")
+    /// A request to the admin API (who, which operation, with what result).
+    public static let adminRequest = AuditAction(rawValue: "admin.request")
     /// `readaudit sinks test` sent this event to every sink.
     public static let sinkTest = AuditAction(rawValue: "audit.sink_test")
     /// A Genesys conversation start/end event received on `POST /v1/interactions/events`.

@@ -29,7 +29,11 @@ public struct GatewayError: Error, Sendable, Equatable {
         public static let interactionNotVerified = Code("interaction_not_verified", .forbidden)
         public static let agentMismatch = Code("agent_mismatch", .forbidden)
         public static let agentBlocked = Code("agent_blocked", .forbidden)
+        /// An admin credential whose role does not allow this request.
+        public static let forbidden = Code("forbidden", .forbidden)
         public static let customerNotFound = Code("customer_not_found", .notFound)
+        /// An admin request to unblock an agent who is not on the deny list.
+        public static let notBlocked = Code("not_blocked", .notFound)
         public static let upstreamError = Code("upstream_error", .badGateway)
         public static let upstreamTimeout = Code("upstream_timeout", .gatewayTimeout)
         public static let auditUnavailable = Code("audit_unavailable", .serviceUnavailable)
@@ -39,8 +43,8 @@ public struct GatewayError: Error, Sendable, Equatable {
         /// Every code, for documentation and tests.
         public static let all: [Code] = [
             unauthenticated, unsupportedMediaType, payloadTooLarge, invalidJSON, unknownField, missingField,
-            invalidType, invalidFormat, interactionNotVerified, agentMismatch, agentBlocked, customerNotFound, upstreamError, upstreamTimeout, auditUnavailable,
-            notReady, internalError,
+            invalidType, invalidFormat, interactionNotVerified, agentMismatch, agentBlocked, forbidden, customerNotFound, notBlocked,
+            upstreamError, upstreamTimeout, auditUnavailable, notReady, internalError,
         ]
     }
 
@@ -57,7 +61,7 @@ public struct GatewayError: Error, Sendable, Equatable {
     /// The audit outcome an attempt that failed this way is recorded with.
     public var outcome: AuditOutcome {
         switch code {
-        case .unauthenticated, .interactionNotVerified, .agentMismatch, .agentBlocked: .denied
+        case .unauthenticated, .interactionNotVerified, .agentMismatch, .agentBlocked, .forbidden: .denied
         case .customerNotFound: .notFound
         case .upstreamError, .upstreamTimeout, .internalError: .upstreamError
         default: .invalid

@@ -23,8 +23,8 @@ public protocol AgentDenyList: Sendable {
     func isBlocked(_ agentId: String) -> Bool
     /// Adds the agent; returns false when they were already blocked (so one incident blocks once).
     func block(_ agent: BlockedAgent) async throws -> Bool
-    /// Removes the agent; returns false when they were not blocked.
-    func unblock(_ agentId: String) async throws -> Bool
+    /// Removes the agent, naming who did it; returns false when they were not blocked.
+    func unblock(_ agentId: String, by: String) async throws -> Bool
     /// Everyone blocked, oldest first.
     func all() async throws -> [BlockedAgent]
 }
@@ -32,4 +32,9 @@ public protocol AgentDenyList: Sendable {
 /// Revokes every OAuth token of a Genesys user (`DELETE /api/v2/tokens/{userId}`), logging them out.
 public protocol TokenRevoker: Sendable {
     func revokeTokens(userId: String) async throws
+}
+
+extension AgentDenyList {
+    /// Removes the agent without naming who did it.
+    public func unblock(_ agentId: String) async throws -> Bool { try await unblock(agentId, by: "unknown") }
 }

@@ -41,10 +41,6 @@ public final class SQLiteDenyList: AgentDenyList {
         return true
     }
 
-    public func unblock(_ agentId: String) async throws -> Bool {
-        try await unblock(agentId, by: "unknown")
-    }
-
     /// Removes the agent, naming who did it in the `agent.unblocked` event.
     public func unblock(_ agentId: String, by: String) async throws -> Bool {
         let key = agentId.lowercased()
@@ -117,6 +113,6 @@ public struct EmptyDenyList: AgentDenyList {
     public init() {}
     public func isBlocked(_ agentId: String) -> Bool { false }
     public func block(_ agent: BlockedAgent) async throws -> Bool { throw GenesysError("this gateway has no persistent deny list") }
-    public func unblock(_ agentId: String) async throws -> Bool { false }
+    public func unblock(_ agentId: String, by: String) async throws -> Bool { false }
     public func all() async throws -> [BlockedAgent] { [] }
 }

@@ -17,7 +17,7 @@ public final class InMemoryDenyList: AgentDenyList {
         }
     }
 
-    public func unblock(_ agentId: String) async throws -> Bool {
+    public func unblock(_ agentId: String, by: String) async throws -> Bool {
         agents.withLock { list in
             guard let index = list.firstIndex(where: { $0.agentId == agentId }) else { return false }
             list.remove(at: index)

@@ -1,0 +1,104 @@
+import HTTPTypes
+import Hummingbird
+
+/// `/admin/v1/deny-list`: list, block and unblock agents (roles `soc` and `admin`). Every request is an
+/// `admin.request` event; every change is also the deny list's own `agent.blocked` / `agent.unblocked` event.
+struct DenyListController: Sendable {
+    let denyList: any AgentDenyList
+    let roles: [String: AdminRole]
+    let recorder: EventRecorder
+
+    func list(_ request: Request, context: AuthenticatedContext) async -> Response {
+        await handle(request, context: context, operation: "list", agent: nil) {
+            let agents = try await denyList.all()
+            var json = JSONText(capacity: 256)
+            json.raw(#"{"blocked":["#)
+            for (index, agent) in agents.enumerated() {
+                if index > 0 { json.raw(",") }
+                json.raw("{")
+                json.key("agentId", first: true)
+                json.string(agent.agentId)
+                json.key("reason")
+                json.string(agent.reason)
+                json.key("blockedBy")
+                json.string(agent.blockedBy)
+                json.key("blockedAt")
+                json.string(agent.blockedAt.description)
+                json.raw("}")
+            }
+            json.raw("]}")
+            return (.ok, json.string, ["rows": String(agents.count)])
+        }
+    }
+
+    func block(_ request: Request, context: AuthenticatedContext) async -> Response {
+        let body = (try? await request.body.collect(upTo: 4096)).map { Array(buffer: $0) } ?? []
+        guard case .object(let members)? = try? JSONParser.parse(body, maxDepth: 4),
+            Set(members.map(\.0)) == ["agentId", "reason"],
+            case .string(let agentId)? = members.first(where: { $0.0 == "agentId" })?.1, EventID.isCanonicalUUID(agentId),
+            case .string(let reason)? = members.first(where: { $0.0 == "reason" })?.1, !reason.isEmpty, reason.count <= 500
+        else {
+            return await handle(request, context: context, operation: "block", agent: nil) {
+                throw GatewayError(.invalidFormat, "The body must be {\"agentId\": <UUID>, \"reason\": <1 to 500 characters>}.")
+            }
+        }
+        return await handle(request, context: context, operation: "block", agent: agentId) {
+            let added = try await denyList.block(BlockedAgent(
+                agentId: agentId, reason: reason, blockedBy: "admin:\(context.caller.name)", blockedAt: recorder.clock.now()))
+            return (added ? .created : .ok, #"{"blocked":true,"alreadyBlocked":\#(!added)}"#, [:])
+        }
+    }
+
+    func unblock(_ request: Request, context: AuthenticatedContext) async -> Response {
+        let agentId = context.parameters.get("agentId") ?? ""
+        return await handle(request, context: context, operation: "unblock", agent: EventID.isCanonicalUUID(agentId) ? agentId : nil) {
+            guard EventID.isCanonicalUUID(agentId) else { throw GatewayError(.invalidFormat, "agentId must be a UUID.", field: "agentId") }
+            guard try await denyList.unblock(agentId, by: "admin:\(context.caller.name)") else {
+                throw GatewayError(.notBlocked, "This agent is not blocked.", field: "agentId")
+            }
+            return (.ok, #"{"blocked":false}"#, [:])
+        }
+    }
+
+    /// Checks the role, runs `body`, records the request, and answers.
+    private func handle(
+        _ request: Request, context: AuthenticatedContext, operation: String, agent: String?,
+        _ body: () async throws -> (HTTPResponse.Status, String, [String: String])
+    ) async -> Response {
+        var event = recorder.draft(.adminRequest, request: request, source: context.sourceAddress, credential: "admin:\(context.caller.name)")
+        event.agent = agent
+        event.detail = ["operation": "deny_list.\(operation)"]
+        let answer: Result<(HTTPResponse.Status, String, [String: String]), GatewayError>
+        if roles[context.caller.name]?.managesDenyList != true {
+            answer = .failure(GatewayError(.forbidden, "This admin credential's role may not manage the deny list."))
+        } else {
+            do {
+                answer = .success(try await body())
+            } catch let error as GatewayError {
+                answer = .failure(error)
+            } catch {
+                answer = .failure(GatewayError(.auditUnavailable, "The deny list could not be changed; try again."))
+            }
+        }
+        switch answer {
+        case .success(let (status, json, detail)):
+            event.outcome = .ok
+            event.detail.merge(detail) { _, new in new }
+            do {
+                let entry = try await recorder.record(event)
+                var response = Response.json(json, status: status)
+                response.headers[.auditEventId] = entry.event.id.rawValue
+                return response
+            } catch {
+                return error.response()
+            }
+        case .failure(let failure):
+            event.outcome = failure.outcome == .denied ? .denied : .failed
+            event.code = failure.code.rawValue
+            guard let entry = try? await recorder.record(event) else {
+                return GatewayError(.auditUnavailable, "The audit journal cannot record this request; nothing was done.").response()
+            }
+            return failure.response(extraHeaders: [.auditEventId: entry.event.id.rawValue])
+        }
+    }
+}
