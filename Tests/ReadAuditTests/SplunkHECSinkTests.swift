@@ -161,13 +161,13 @@ import Testing
     @Test func anAmbiguousTimeoutMayDuplicateButOnlyWithTheSameIds() async throws {
         try await StubSplunkHEC().run { hec in
             hec.behaviour = .busy
-            let configured = Self.sink(hec, timeout: .milliseconds(200))
+            let configured = Self.sink(hec, timeout: .seconds(1))
             try await ShipperHarness.run(sinks: [configured]) { harness in
                 let written = try await harness.appendReads(10)
                 try await harness.waitUntil("a whole batch is being retried") { hec.requestCount >= 2 }
                 // The next attempt is indexed, but its answer comes after the sink gave up: it cannot know.
                 let before = hec.requestCount
-                hec.behaviour = .slowAnswer(delay: .milliseconds(600))
+                hec.behaviour = .slowAnswer(delay: .seconds(3))
                 try await harness.waitUntil("the slow request arrived") { hec.requestCount > before }
                 hec.behaviour = .healthy
                 try await harness.waitUntilShipped(configured.sink)

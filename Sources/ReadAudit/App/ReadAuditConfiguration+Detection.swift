@@ -34,7 +34,10 @@ extension ReadAuditConfiguration {
             if let v = try m.bool("alertUnresolved") { d.snooping.alertUnresolved = v }
         }
         if let m = try map.map("watchList") {
-            try m.allowOnly(["enabled", "windowSeconds", "customers"])
+            try m.allowOnly(["enabled", "windowSeconds", "customers", "crmFields"])
+            if let list = try m.list("crmFields") {
+                d.watchList.crmFields = try list.enumerated().map { try YAMLMap.scalar($1, path: "\(m.path).crmFields[\($0)]") }
+            }
             if let v = try m.bool("enabled") { d.watchList.enabled = v }
             if let v = try m.positive("windowSeconds") { d.watchList.windowSeconds = Int64(v) }
             if let list = try m.list("customers") {

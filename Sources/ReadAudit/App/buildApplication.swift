@@ -50,7 +50,8 @@ public func buildApplication(
         maxBodyBytes: configuration.maxBodyBytes,
         checks: InlineChecks(configuration: configuration.checks),
         denyList: ports.denyList,
-        interactions: ports.interactions)
+        interactions: ports.interactions,
+        watchFields: configuration.detection.enabled && configuration.detection.watchList.enabled ? configuration.detection.watchList.crmFields : [])
     let interactionEvents = InteractionEventsController(registry: ports.interactions, recorder: recorder)
     let authenticator = CallerAuthenticator(credentials: configuration.credentials)
 

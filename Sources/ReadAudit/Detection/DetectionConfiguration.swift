@@ -18,7 +18,7 @@ public struct DetectionConfiguration: Sendable, Equatable {
         var rules: [any DetectionRule] = []
         if velocity.enabled { rules.append(VelocityRule(velocity)) }
         if snooping.enabled { rules.append(SnoopingRule(snooping)) }
-        if watchList.enabled && !watchList.customers.isEmpty { rules.append(WatchListRule(watchList)) }
+        if watchList.enabled && !(watchList.customers.isEmpty && watchList.crmFields.isEmpty) { rules.append(WatchListRule(watchList)) }
         if afterHours.enabled && !afterHours.agents.isEmpty { rules.append(AfterHoursRule(afterHours)) }
         if sharedCustomer.enabled { rules.append(SharedCustomerRule(sharedCustomer)) }
         if deniedBurst.enabled { rules.append(DeniedBurstRule(deniedBurst)) }

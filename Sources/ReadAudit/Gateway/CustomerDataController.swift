@@ -12,6 +12,8 @@ struct CustomerDataController: Sendable {
     var checks = InlineChecks(configuration: ChecksConfiguration())
     var denyList: any AgentDenyList = EmptyDenyList()
     var interactions = InteractionRegistry(directory: nil)
+    /// CRM fields whose truthy value marks a watched customer (`detection.watchList.crmFields`).
+    var watchFields: [String] = []
 
     func read(_ request: Request, context: AuthenticatedContext) async -> Response {
         var event = recorder.draft(.customerRead, request: request, source: context.sourceAddress, credential: context.caller.name)
@@ -104,7 +106,19 @@ struct CustomerDataController: Sendable {
         guard case .found(let record) = lookup else {
             throw GatewayError(.customerNotFound, "No customer has this id.", field: "customerId")
         }
+        // A watched customer (a VIP flag in the CRM) is marked on the event by the flag's name, never its value.
+        let flags = watchFields.filter { Self.isTruthy(record[$0]) }
+        if !flags.isEmpty { event.detail["watch"] = flags.map { "crm:\($0)" }.joined(separator: ",") }
         return policy.apply(to: record, for: context.caller)
+    }
+
+    static func isTruthy(_ value: JSONValue?) -> Bool {
+        switch value {
+        case .bool(let flag)?: flag
+        case .string(let text)?: ["true", "yes", "y", "1"].contains(text.lowercased())
+        case .number(let text)?: (Double(text) ?? 0) != 0
+        default: false
+        }
     }
 
     /// Gathers what the checks need (deny list, ININ-User-Id, the interaction's state) and evaluates them.
