@@ -51,7 +51,8 @@ public struct ShipperHarness: Sendable {
 
     /// Runs the journal and one shipper per sink while `body` runs, then shuts them down gracefully.
     public static func run<T: Sendable>(
-        sinks: [ConfiguredSink], busyTimeout: Duration = .seconds(2), _ body: (ShipperHarness) async throws -> T
+        sinks: [ConfiguredSink], busyTimeout: Duration = .seconds(2), deliveryTimeout: Duration = .seconds(300),
+        _ body: (ShipperHarness) async throws -> T
     ) async throws -> T {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -64,7 +65,8 @@ public struct ShipperHarness: Sendable {
             Shipper(
                 sink: $0.sink, journal: journal, store: store, node: "harness", clock: clock, limits: $0.limits,
                 degradedAfter: $0.degradedAfter, pollInterval: .milliseconds(20), monitor: monitor,
-                backoff: RetryBackoff(initial: .milliseconds(10), maximum: .milliseconds(50)), logger: logger)
+                backoff: RetryBackoff(initial: .milliseconds(10), maximum: .milliseconds(50)), deliveryTimeout: deliveryTimeout,
+                logger: logger)
         }
         let harness = ShipperHarness(directory: directory, store: store, journal: journal, clock: clock, monitor: monitor)
         return try await runWhileServing([journal] + shippers) { try await body(harness) }

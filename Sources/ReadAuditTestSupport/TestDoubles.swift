@@ -86,3 +86,31 @@ public final class LockedBox<Value: Sendable>: Sendable {
     public var value: Value { mutex.withLock { $0 } }
     public func withLock<T>(_ body: (inout Value) -> T) -> T { mutex.withLock { body(&$0) } }
 }
+
+/// A sink that never answers until it is released (a SIEM that accepts the connection and then hangs);
+/// a cancelled delivery returns `.retry`.
+public final class HangingSink: AuditSink {
+    public let name: String
+    private let released = Mutex(false)
+    private let attempts = Mutex(0)
+
+    public init(name: String = "hanging") { self.name = name }
+
+    /// Deliveries started so far.
+    public var attemptCount: Int { attempts.withLock { $0 } }
+
+    /// From now on, deliveries succeed at once.
+    public func release() { released.withLock { $0 = true } }
+
+    public func deliver(_ batch: SinkBatch) async -> DeliveryResult {
+        attempts.withLock { $0 += 1 }
+        while !released.withLock({ $0 }) {
+            do {
+                try await Task.sleep(for: .milliseconds(5))
+            } catch {
+                return .retry(reason: "cancelled")
+            }
+        }
+        return .delivered
+    }
+}

@@ -110,6 +110,22 @@ import Testing
         }
     }
 
+    @Test func aSinkThatHangsIsAbandonedRetriedAndReportedDegraded() async throws {
+        let sink = HangingSink()
+        try await ShipperHarness.run(sinks: [ConfiguredSink(sink, degradedAfter: .zero)], deliveryTimeout: .milliseconds(100)) { harness in
+            let written = try await harness.appendReads(3)
+            try await harness.waitUntil("audit.sink_degraded is recorded") {
+                try await harness.entries().contains { $0.event.action == .sinkDegraded }
+            }
+            // The hung delivery was abandoned, and the batch is tried again after the back-off.
+            try await harness.waitUntil("a second attempt") { sink.attemptCount >= 2 }
+            #expect(try await harness.store.cursor(sink: sink.name) == nil)
+            sink.release()
+            try await harness.waitUntilShipped(sink)
+            #expect(try await harness.store.cursor(sink: sink.name) ?? 0 >= written.last!.sequence)
+        }
+    }
+
     @Test func backoffGrowsIsCappedAndResets() {
         var backoff = RetryBackoff(initial: .milliseconds(100), maximum: .seconds(1))
         #expect(backoff.nextDelay(jitter: 0.5) == .milliseconds(100))

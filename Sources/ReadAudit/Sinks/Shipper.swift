@@ -15,14 +15,18 @@ public final class Shipper: Service {
     private let pollInterval: Duration
     private let monitor: SinkMonitor?
     private let backoff: RetryBackoff
+    /// A delivery still running after this long is abandoned and counted as a failure (to retry), so a sink
+    /// that hangs without an error is still reported degraded (PCI DSS 10.7.2).
+    private let deliveryTimeout: Duration
     private let logger: Logger
 
     public init(
         sink: any AuditSink, journal: any AuditJournal, store: JournalStore, node: String = "", clock: any WallClock,
         limits: SinkBatchLimits = SinkBatchLimits(maxEvents: 500, maxBytes: 1 << 20, maxDelay: .zero),
         degradedAfter: Duration = .seconds(60), pollInterval: Duration = .seconds(1), monitor: SinkMonitor? = nil,
-        backoff: RetryBackoff = RetryBackoff(), logger: Logger
+        backoff: RetryBackoff = RetryBackoff(), deliveryTimeout: Duration = .seconds(300), logger: Logger
     ) {
+        self.deliveryTimeout = deliveryTimeout
         self.backoff = backoff
         self.sink = sink
         self.journal = journal
@@ -78,7 +82,7 @@ public final class Shipper: Service {
             let before = machine.cursor
             let isFull = entries.count == limits.maxEvents
             async let readAhead = isFull ? journal.entries(after: entries.last!.sequence, limit: limits.maxEvents) : []
-            let result = await sink.deliver(SinkBatch(entries: entries, isRetry: machine.isRetrying, now: now))
+            let result = await deliver(SinkBatch(entries: entries, isRetry: machine.isRetrying, now: now))
             prefetched = (try? await readAhead) ?? []
             let actions = machine.handle(
                 result, batch: entries.map { ($0.sequence, $0.event.id.rawValue) }, now: now, jitter: Double.random(in: 0...1))
@@ -153,6 +157,27 @@ public final class Shipper: Service {
             }
         }
         logger.info("Shipper stopped", metadata: ["sink": "\(sink.name)"])
+    }
+
+    /// The sink's answer, or `.retry` when it has not answered within `deliveryTimeout` (the delivery is
+    /// cancelled; re-sending it may duplicate events, always under their own ids).
+    private func deliver(_ batch: SinkBatch) async -> DeliveryResult {
+        await withTaskGroup(of: DeliveryResult?.self) { group in
+            group.addTask { await self.sink.deliver(batch) }
+            group.addTask {
+                try? await Task.sleep(for: self.deliveryTimeout)
+                return Task.isCancelled ? nil : .retry(reason: "no answer from the sink within \(self.deliveryTimeout)")
+            }
+            var answer: DeliveryResult = .retry(reason: "delivery interrupted")
+            for await result in group {
+                if let result {
+                    answer = result
+                    break
+                }
+            }
+            group.cancelAll()
+            return answer
+        }
     }
 
     /// Records the cursor durably; on failure logs and returns false (the caller tries again later; a crash
