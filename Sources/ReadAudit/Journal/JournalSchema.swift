@@ -54,6 +54,20 @@ enum JournalSchema {
                 );
                 """)
         }
+        migrator.registerMigration("v3-merkle") { db in
+            // Derived data: stored subtree hashes of the Merkle tree over the entries (levels 8 and 16, i.e.
+            // 256 and 65,536 leaves), so a proof or a root reads hundreds of rows, not millions. Never trusted:
+            // a wrong node only makes a proof that fails to verify; `verify` recomputes the tree from entries.
+            try db.execute(sql: """
+                CREATE TABLE merkle_nodes (
+                    level INTEGER NOT NULL CHECK (level IN (8, 16)),
+                    idx INTEGER NOT NULL CHECK (idx >= 0),
+                    hash BLOB NOT NULL CHECK (length(hash) = 32),
+                    PRIMARY KEY (level, idx)
+                ) WITHOUT ROWID;
+                CREATE INDEX events_action_seq ON events (action, seq);
+                """)
+        }
         return migrator
     }
 }
