@@ -201,6 +201,29 @@ public struct MerkleFrontier: Sendable {
 
     public init() {}
 
+    /// A frontier from its complete subtrees, largest first (`subtrees`, as another frontier reported them).
+    /// The subtree sizes are the set bits of `size`; nil when the count does not match.
+    public init?(size: Int64, subtrees: [ChainHash]) {
+        guard size >= 0, size.nonzeroBitCount == subtrees.count else { return nil }
+        var levels = [Int]()
+        for level in stride(from: 62, through: 0, by: -1) where size & (Int64(1) << level) != 0 { levels.append(level) }
+        stack = zip(levels, subtrees).map { (level: $0, hash: $1) }
+        self.size = size
+    }
+
+    /// The frontier of the first `size` leaves, read from a tree.
+    public init(size: Int64, source: some MerkleSubtreeSource) throws {
+        var start: Int64 = 0
+        for level in stride(from: 62, through: 0, by: -1) where size & (Int64(1) << level) != 0 {
+            stack.append((level: level, hash: try source.subtreeHash(level: level, index: start >> level)))
+            start += Int64(1) << level
+        }
+        self.size = size
+    }
+
+    /// The complete subtrees' hashes, largest first (what `init(size:subtrees:)` takes back).
+    public var subtrees: [ChainHash] { stack.map(\.hash) }
+
     public mutating func append(leafHash: ChainHash) {
         var node = (level: 0, hash: leafHash)
         while let last = stack.last, last.level == node.level {
