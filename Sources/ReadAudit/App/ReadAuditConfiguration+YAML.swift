@@ -7,8 +7,15 @@ extension ReadAuditConfiguration {
         let top = try YAMLMap(root, path: "")
         try top.allowOnly([
             "node", "dataDirectory", "listen", "logLevel", "journal", "request", "crm", "masks", "credentials", "sinks", "pseudonymKey",
-            "genesys", "checks", "detection", "responders", "adminCredentials",
+            "genesys", "checks", "detection", "responders", "adminCredentials", "checkpoints", "keysDirectory",
         ])
+        if let value = try top.string("keysDirectory") { keysDirectory = value }
+        if let map = try top.map("checkpoints") {
+            try map.allowOnly(["enabled", "everyEvents", "intervalSeconds"])
+            if let value = try map.bool("enabled") { checkpoints.enabled = value }
+            if let value = try map.int("everyEvents") { checkpoints.everyEvents = value }
+            if let value = try map.int("intervalSeconds") { checkpoints.interval = .seconds(value) }
+        }
         try applyDetection(top, environment: environment, resolvingSecrets: resolvingSecrets)
         if top.keys.contains("pseudonymKey") {
             pseudonymKey = resolvingSecrets ? try Self.secret(top, "pseudonymKey", environment: environment) : Secret("")

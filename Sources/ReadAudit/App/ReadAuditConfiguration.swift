@@ -32,6 +32,10 @@ public struct ReadAuditConfiguration: Sendable {
     public var detection = DetectionConfiguration()
     /// Automated responses to alerts (`responders:`).
     public var responders = ResponseConfiguration()
+    /// Signed checkpoints of the chain (`checkpoints:`).
+    public var checkpoints = CheckpointConfiguration()
+    /// Where the checkpoint signing key lives (owner-only), relative to the data directory.
+    public var keysDirectory = "keys"
 
     /// The embedded defaults: a data directory, SQLite journal, file sink, no credentials, no CRM.
     public init(dataDirectory: String = "./readaudit-data") {
@@ -61,6 +65,17 @@ public struct ReadAuditConfiguration: Sendable {
     }
 
     public var journalPath: String { resolve(journalFile) }
+
+    /// The signing keyring's directory.
+    public var keysPath: String { resolve(keysDirectory) }
+}
+
+/// When the checkpointer signs the chain head: every `everyEvents` entries or every `interval`, whichever first.
+public struct CheckpointConfiguration: Sendable {
+    public var enabled = true
+    public var everyEvents = 10_000
+    public var interval: Duration = .seconds(60)
+    public init() {}
 }
 
 /// A configuration file that cannot be used; the message names the key.
@@ -155,6 +170,9 @@ extension ReadAuditConfiguration {
             guard genesys.conversationTTL >= .zero, genesys.connectTimeout > .zero, genesys.readTimeout > .zero else {
                 throw ConfigurationError("genesys timeouts must be positive and conversationTtlSeconds not negative")
             }
+        }
+        guard checkpoints.everyEvents >= 1, checkpoints.interval > .zero else {
+            throw ConfigurationError("checkpoints.everyEvents and checkpoints.intervalSeconds must be positive")
         }
         guard (1024...1_048_576).contains(maxBodyBytes) else { throw ConfigurationError("request.maxBodyBytes must be between 1024 and 1048576") }
     }

@@ -108,13 +108,23 @@ public func buildApplication(
             limits: $0.limits, degradedAfter: $0.degradedAfter, monitor: ports.metrics.sinks, logger: logger)
     }
     let lifecycle = GatewayLifecycleRecorder(recorder: recorder, configuration: configuration, logger: logger)
+    // Services stop in reverse order: the stop event is written, the checkpointer signs over it, the shippers
+    // drain (so the final checkpoint leaves the box too), and the journal closes last.
+    let checkpointer: [any Service] = configuration.checkpoints.enabled ? [makeCheckpointer(configuration: configuration, ports: ports, logger: logger)] : []
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "readaudit"),
-        services: [ports.journal] + ports.services + shippers + detectionServices(configuration, ports, logger) + [lifecycle],
+        services: [ports.journal] + ports.services + shippers + detectionServices(configuration, ports, logger) + checkpointer + [lifecycle],
         logger: logger)
     app.beforeServerStarts { try await lifecycle.recordStart() }
     return app
+}
+
+/// The checkpointer a configuration describes, signing with the keyring in its keys directory.
+public func makeCheckpointer(configuration: ReadAuditConfiguration, ports: GatewayPorts, logger: Logger) -> Checkpointer {
+    Checkpointer(
+        journal: ports.journal, signer: CheckpointSigner(keyring: SigningKeyring(directory: configuration.keysPath), node: configuration.node),
+        clock: ports.clock, configuration: configuration.checkpoints, logger: logger)
 }
 
 extension Response {

@@ -6,28 +6,133 @@ public struct VerificationResult: Sendable, Equatable {
     public var head: ChainHash
     /// The first problem, or nil when the chain is intact.
     public var problem: ChainProblem?
+    /// Checkpoints (in the journal and given from outside) whose signature, head and root all matched.
+    public var checkpointsVerified: Int = 0
+    /// The most entries a verified checkpoint covers: entries after it are chained but not yet signed.
+    public var signedSize: Int64 = 0
+    /// Facts an auditor should read that are not failures (signatures not checked, say).
+    public var notes: [String] = []
 
     public var isIntact: Bool { problem == nil }
 }
 
-/// `readaudit verify`: walks the journal file in sequence order and names the first bad sequence number.
+/// What `verify` holds the journal to besides its own chain.
+public struct VerificationEvidence: Sendable {
+    /// Keys trusted to sign checkpoints; nil when none were found (signatures are then not checked).
+    public var publicKeys: PublicKeyring?
+    /// Checkpoints kept outside the journal (a SIEM's copy): they detect truncation and rewriting.
+    public var external: [Checkpoint]
+    /// The journal's node; external checkpoints of other nodes are skipped.
+    public var node: String?
+    /// Where the journal's chain starts when older entries were archived (verified from the archive).
+    public var start: (sequence: Int64, head: ChainHash, frontier: MerkleFrontier)?
+
+    public init(
+        publicKeys: PublicKeyring? = nil, external: [Checkpoint] = [], node: String? = nil,
+        start: (sequence: Int64, head: ChainHash, frontier: MerkleFrontier)? = nil
+    ) {
+        self.publicKeys = publicKeys
+        self.external = external
+        self.node = node
+        self.start = start
+    }
+}
+
+/// `readaudit verify`: walks the journal in sequence order, checks every link, rebuilds the Merkle tree, and
+/// holds the result to every signed checkpoint (the journal's own and external ones). Names the first bad
+/// sequence number.
 public enum JournalVerification {
-    public static func verify(_ store: JournalStore) async throws -> VerificationResult {
+    public static func verify(_ store: JournalStore, evidence: VerificationEvidence = VerificationEvidence()) async throws -> VerificationResult {
+        var problems: [ChainProblem] = []
+        var notes: [String] = []
+        // The checkpoints to hold the chain to, by the size they cover.
+        var expected: [Int64: [(checkpoint: Checkpoint, origin: String)]] = [:]
+        func consider(_ checkpoint: Checkpoint, origin: String, sequence: Int64) {
+            if let keys = evidence.publicKeys {
+                switch checkpoint.checkSignature(keys) {
+                case .valid: break
+                case .unknownKey:
+                    problems.append(ChainProblem(
+                        sequence: sequence, kind: .badCheckpoint,
+                        message: "\(origin) is signed by key \(checkpoint.keyID), which is not among the trusted public keys"))
+                    return
+                case .badSignature:
+                    problems.append(ChainProblem(
+                        sequence: sequence, kind: .badCheckpoint, message: "\(origin) has an invalid signature; it was forged or altered"))
+                    return
+                }
+            }
+            if checkpoint.size > 0 { expected[checkpoint.size, default: []].append((checkpoint, origin)) }
+        }
+        for (entry, checkpoint) in try await store.checkpointEvents() {
+            guard let checkpoint else {
+                problems.append(ChainProblem(
+                    sequence: entry.sequence, kind: .badCheckpoint, message: "the checkpoint event's fields do not form a checkpoint"))
+                continue
+            }
+            consider(checkpoint, origin: "the checkpoint in entry \(entry.sequence)", sequence: entry.sequence)
+        }
+        var skipped = 0
+        for checkpoint in evidence.external {
+            if let node = evidence.node, checkpoint.node != node {
+                skipped += 1
+                continue
+            }
+            consider(checkpoint, origin: "the external checkpoint of \(checkpoint.size) entries signed at \(checkpoint.time)", sequence: checkpoint.size)
+        }
+        if skipped > 0 { notes.append("\(skipped) external checkpoint(s) of other nodes were skipped.") }
+        if evidence.publicKeys == nil {
+            notes.append("No public keys were given or found: checkpoint signatures were not checked.")
+        }
+
         var verifier = ChainVerifier()
-        var problem: ChainProblem?
+        var frontier = MerkleFrontier()
+        if let start = evidence.start {
+            verifier = ChainVerifier(after: start.sequence, head: start.head)
+            frontier = start.frontier
+        }
+        var checked = 0
+        var signedSize: Int64 = 0
+        var chainProblem: ChainProblem?
         do {
-            try await store.walk { page in
+            try await store.walk(after: evidence.start?.sequence ?? Int64.min) { page in
                 for entry in page {
                     if let found = verifier.check(entry) {
-                        problem = found
+                        chainProblem = found
                         return false
+                    }
+                    frontier.append(leafHash: MerkleTree.leafHash(entryHash: entry.hash))
+                    guard let due = expected.removeValue(forKey: entry.sequence) else { continue }
+                    let root = frontier.root
+                    for (checkpoint, origin) in due {
+                        if checkpoint.head == entry.hash && checkpoint.root == root {
+                            checked += 1
+                            signedSize = max(signedSize, checkpoint.size)
+                        } else {
+                            problems.append(ChainProblem(
+                                sequence: entry.sequence, kind: .checkpointMismatch,
+                                message: "\(origin) states a different \(checkpoint.head == entry.hash ? "Merkle root" : "chain hash") for the first \(checkpoint.size) entries; the journal was rewritten"))
+                        }
                     }
                 }
                 return true
             }
         } catch let unreadable as UnreadableEntry {
-            problem = ChainProblem(sequence: unreadable.sequence, kind: .unreadable, message: unreadable.detail)
+            chainProblem = ChainProblem(sequence: unreadable.sequence, kind: .unreadable, message: unreadable.detail)
         }
-        return VerificationResult(verifiedCount: verifier.verifiedCount, head: verifier.head, problem: problem)
+        if let chainProblem {
+            problems.append(chainProblem)
+        } else if let (size, due) = expected.filter({ $0.key > verifier.lastSequence }).max(by: { $0.key < $1.key }) {
+            problems.append(ChainProblem(
+                sequence: verifier.lastSequence + 1, kind: .truncated,
+                message: "\(due[0].origin) covers \(size) entries, but the journal ends at \(verifier.lastSequence); its newest entries were removed"))
+        }
+        if let start = evidence.start, start.sequence > 0 {
+            notes.append("Entries 1 to \(start.sequence) were verified in the archive.")
+        }
+        let problem = problems.min { first, second in first.sequence < second.sequence }
+        return VerificationResult(
+            verifiedCount: verifier.verifiedCount, head: verifier.head, problem: problem, checkpointsVerified: checked,
+            signedSize: signedSize, notes: notes)
     }
 }

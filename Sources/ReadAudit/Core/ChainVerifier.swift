@@ -10,6 +10,12 @@ public struct ChainProblem: Sendable, Equatable, CustomStringConvertible {
         case missingSequence = "missing_sequence"
         /// A stored value cannot be decoded at all.
         case unreadable
+        /// The journal ends before a signed checkpoint says it does: its newest entries were removed.
+        case truncated
+        /// The entries differ from what a signed checkpoint states: the chain was rewritten.
+        case checkpointMismatch = "checkpoint_mismatch"
+        /// A checkpoint's signature is invalid or made with a key nobody trusts.
+        case badCheckpoint = "bad_checkpoint"
     }
 
     /// The first sequence number at which the chain is no longer trustworthy.
@@ -34,8 +40,17 @@ public struct ChainVerifier: Sendable {
     public private(set) var verifiedCount: Int64 = 0
     /// The hash of the last good entry (the chain head when the walk ends cleanly).
     public var head: ChainHash { previousHash }
+    /// The sequence number of the last good entry.
+    public var lastSequence: Int64 { expectedSequence - 1 }
 
     public init() {}
+
+    /// A verifier that continues a chain whose first `sequence` entries were verified elsewhere (an archive)
+    /// and ended in `head`.
+    public init(after sequence: Int64, head: ChainHash) {
+        expectedSequence = sequence + 1
+        previousHash = head
+    }
 
     /// Checks the next entry, in the order the journal stores them. Returns the problem, if any.
     public mutating func check(_ entry: JournalEntry) -> ChainProblem? {

@@ -153,4 +153,57 @@ extension AuditAction {
     public static let auditCheckpoint = AuditAction(rawValue: "audit.checkpoint")
     /// The checkpoint signing key was rotated (`readaudit keys rotate`).
     public static let keyRotated = AuditAction(rawValue: "audit.key_rotated")
+    /// Someone produced an inclusion or consistency proof from the journal (`readaudit prove`).
+    public static let auditProve = AuditAction(rawValue: "audit.prove")
+}
+
+/// Reads checkpoints out of a file of JSON lines as sinks keep them: the file sink's events, Splunk HEC
+/// envelopes (`{"event": {...}}`), Datadog/webhook copies, or canonical checkpoint objects. Other events are skipped.
+public enum ExternalCheckpoints {
+    public static func read(_ text: String) throws -> [Checkpoint] {
+        var found: [Checkpoint] = []
+        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let bytes = Array(line.utf8).filter { $0 != UInt8(ascii: "\r") }
+            if bytes.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) { continue }
+            let values: [JSONValue]
+            do {
+                values = try JSONParser.parseConcatenated(bytes)
+            } catch {
+                throw CheckpointError.invalid("line \(number + 1) is not JSON")
+            }
+            for value in values {
+                for candidate in candidates(value) {
+                    do {
+                        if let checkpoint = try checkpoint(candidate) { found.append(checkpoint) }
+                    } catch {
+                        throw CheckpointError.invalid("line \(number + 1): \(error)")
+                    }
+                }
+            }
+        }
+        return found
+    }
+
+    /// The value itself, or what it wraps (an array of events, a HEC envelope's `event`).
+    private static func candidates(_ value: JSONValue) -> [JSONValue] {
+        switch value {
+        case .array(let items): return items.flatMap(candidates)
+        case .object(let members):
+            if let wrapped = members.first(where: { $0.0 == "event" })?.1, wrapped.objectMembers != nil { return candidates(wrapped) }
+            return [value]
+        default: return []
+        }
+    }
+
+    private static func checkpoint(_ value: JSONValue) throws -> Checkpoint? {
+        guard let members = value.objectMembers else { return nil }
+        if case .string(let action)? = members.first(where: { $0.0 == "action" })?.1 {
+            guard action == AuditAction.auditCheckpoint.rawValue else { return nil }
+            return try Checkpoint(event: JournalEntry(exportJSON: value).event)
+        }
+        if members.contains(where: { $0.0 == "signature" }) && members.contains(where: { $0.0 == "node" }) {
+            return try Checkpoint(json: value)
+        }
+        return nil
+    }
 }

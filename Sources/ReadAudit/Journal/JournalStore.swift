@@ -137,8 +137,8 @@ public final class JournalStore: Sendable {
     }
 
     /// Walks every entry in sequence order, in pages, handing each page to `body` (for `verify`).
-    public func walk(pageSize: Int = 10_000, _ body: ([JournalEntry]) throws -> Bool) async throws {
-        var after: Int64 = Int64.min
+    public func walk(after start: Int64 = Int64.min, pageSize: Int = 10_000, _ body: ([JournalEntry]) throws -> Bool) async throws {
+        var after: Int64 = start
         while true {
             let start = after
             let page: [JournalEntry] = try await pool.read { db in
