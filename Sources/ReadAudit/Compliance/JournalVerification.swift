@@ -95,24 +95,22 @@ public enum JournalVerification {
         var signedSize: Int64 = 0
         var chainProblem: ChainProblem?
         do {
-            try await store.walk(after: evidence.start?.sequence ?? Int64.min) { page in
-                for entry in page {
-                    if let found = verifier.check(entry) {
-                        chainProblem = found
-                        return false
-                    }
-                    frontier.append(leafHash: MerkleTree.leafHash(entryHash: entry.hash))
-                    guard let due = expected.removeValue(forKey: entry.sequence) else { continue }
-                    let root = frontier.root
-                    for (checkpoint, origin) in due {
-                        if checkpoint.head == entry.hash && checkpoint.root == root {
-                            checked += 1
-                            signedSize = max(signedSize, checkpoint.size)
-                        } else {
-                            problems.append(ChainProblem(
-                                sequence: entry.sequence, kind: .checkpointMismatch,
-                                message: "\(origin) states a different \(checkpoint.head == entry.hash ? "Merkle root" : "chain hash") for the first \(checkpoint.size) entries; the journal was rewritten"))
-                        }
+            try await store.scanChain(after: evidence.start?.sequence ?? Int64.min) { entry in
+                if let found = verifier.check(entry) {
+                    chainProblem = found
+                    return false
+                }
+                frontier.append(leafHash: MerkleTree.leafHash(entryHash: entry.hash))
+                guard let due = expected.removeValue(forKey: entry.sequence) else { return true }
+                let root = frontier.root
+                for (checkpoint, origin) in due {
+                    if checkpoint.head == entry.hash && checkpoint.root == root {
+                        checked += 1
+                        signedSize = max(signedSize, checkpoint.size)
+                    } else {
+                        problems.append(ChainProblem(
+                            sequence: entry.sequence, kind: .checkpointMismatch,
+                            message: "\(origin) states a different \(checkpoint.head == entry.hash ? "Merkle root" : "chain hash") for the first \(checkpoint.size) entries; the journal was rewritten"))
                     }
                 }
                 return true

@@ -54,6 +54,12 @@ public struct ChainVerifier: Sendable {
 
     /// Checks the next entry, in the order the journal stores them. Returns the problem, if any.
     public mutating func check(_ entry: JournalEntry) -> ChainProblem? {
+        let recomputed = CanonicalEncoding.hash(of: entry.event, sequence: entry.sequence, previousHash: entry.previousHash)
+        return check(ScannedEntry(sequence: entry.sequence, previousHash: entry.previousHash, hash: entry.hash, contentsMatch: recomputed == entry.hash))
+    }
+
+    /// Checks the next entry as `JournalStore.scanChain` read it.
+    public mutating func check(_ entry: ScannedEntry) -> ChainProblem? {
         if entry.sequence != expectedSequence {
             if entry.sequence > expectedSequence {
                 return ChainProblem(
@@ -64,8 +70,7 @@ public struct ChainVerifier: Sendable {
                 sequence: expectedSequence, kind: .brokenLink,
                 message: "expected sequence \(expectedSequence) but found \(entry.sequence) again; entries were reordered or duplicated")
         }
-        let recomputed = CanonicalEncoding.hash(of: entry.event, sequence: entry.sequence, previousHash: entry.previousHash)
-        if recomputed != entry.hash {
+        if !entry.contentsMatch {
             return ChainProblem(
                 sequence: entry.sequence, kind: .contentsAltered,
                 message: "stored hash does not match the entry's contents or position; the entry was edited or moved")

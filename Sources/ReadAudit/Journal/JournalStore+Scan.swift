@@ -1,0 +1,222 @@
+import Crypto
+import Foundation
+import GRDB
+import GRDBSQLite
+
+/// One stored entry as `verify` needs it: where it sits, its stored links, and whether its contents still
+/// hash to its stored hash.
+public struct ScannedEntry: Sendable {
+    public var sequence: Int64
+    public var previousHash: ChainHash
+    public var hash: ChainHash
+    /// True when the canonical encoding of the stored columns hashes to `hash`.
+    public var contentsMatch: Bool
+}
+
+extension JournalStore {
+    /// Walks the stored entries after `sequence` in order, recomputing each one's hash straight from the
+    /// column bytes (no decoding into strings and dictionaries). Rows the fast path cannot read exactly as
+    /// the gateway writes them (escaped strings, unsorted maps, unusual types) are decoded the slow, general
+    /// way, so the answer never depends on the path. A column that cannot be decoded at all throws
+    /// `UnreadableEntry`. Return false from `body` to stop.
+    public func scanChain(after sequence: Int64 = Int64.min, pageSize: Int = 65_536, _ body: (ScannedEntry) throws -> Bool) async throws {
+        var after = sequence
+        while true {
+            let start = after
+            let page: [ScannedEntry] = try await pool.read { db in try Self.scanPage(db, after: start, limit: pageSize) }
+            guard let last = page.last else { return }
+            for entry in page where try !body(entry) { return }
+            after = last.sequence
+        }
+    }
+
+    static func scanPage(_ db: Database, after sequence: Int64, limit: Int) throws -> [ScannedEntry] {
+        let statement = try db.cachedStatement(sql: "SELECT \(columns) FROM events WHERE seq > ? ORDER BY seq LIMIT ?")
+        try statement.setArguments([sequence, limit])
+        let raw = statement.sqliteStatement
+        var page = [ScannedEntry]()
+        page.reserveCapacity(limit)
+        var encoder = CanonicalRowEncoder()
+        defer { sqlite3_reset(raw) }
+        while true {
+            let code = sqlite3_step(raw)
+            if code == SQLITE_DONE { break }
+            guard code == SQLITE_ROW else { throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection))) }
+            let sequence = sqlite3_column_int64(raw, 0)
+            guard sqlite3_column_type(raw, 0) == SQLITE_INTEGER else {
+                throw UnreadableEntry(sequence: sequence, detail: "column seq is not an integer")
+            }
+            guard let previous = Self.hashColumn(raw, 16), let stored = Self.hashColumn(raw, 17) else {
+                // Let the general decoder name the damage.
+                _ = try Self.slowEntry(db, sequence: sequence)
+                throw UnreadableEntry(sequence: sequence, detail: "a hash column is not a 32-byte hash")
+            }
+            let matches: Bool
+            if let bytes = encoder.encode(raw, sequence: sequence) {
+                let digest = SHA256.hash(data: bytes)
+                matches = digest.withUnsafeBytes { $0.elementsEqual(stored.bytes) }
+            } else {
+                let entry = try Self.slowEntry(db, sequence: sequence)
+                matches = CanonicalEncoding.hash(of: entry.event, sequence: entry.sequence, previousHash: entry.previousHash) == entry.hash
+            }
+            page.append(ScannedEntry(sequence: sequence, previousHash: previous, hash: stored, contentsMatch: matches))
+        }
+        return page
+    }
+
+    private static func hashColumn(_ raw: SQLiteStatement, _ index: Int32) -> ChainHash? {
+        guard sqlite3_column_type(raw, index) == SQLITE_BLOB, sqlite3_column_bytes(raw, index) == 32,
+            let pointer = sqlite3_column_blob(raw, index)
+        else { return nil }
+        return ChainHash(bytes: Array(UnsafeRawBufferPointer(start: pointer, count: 32)))
+    }
+
+    /// The general decoder, for the rows the fast path declines.
+    private static func slowEntry(_ db: Database, sequence: Int64) throws -> JournalEntry {
+        guard let row = try Row.fetchOne(db, sql: "SELECT \(columns) FROM events WHERE seq = ?", arguments: [sequence]) else {
+            throw UnreadableEntry(sequence: sequence, detail: "the row cannot be read back")
+        }
+        return try entry(from: row)
+    }
+}
+
+/// Builds `CanonicalEncoding` v1 bytes from a statement's current row, for rows exactly as the gateway
+/// writes them. Returns nil for anything else (the caller then decodes the row in full).
+struct CanonicalRowEncoder {
+    private var out = [UInt8]()
+    private var pairs: [(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)] = []
+    private static let tag = Array(CanonicalEncoding.versionTag.utf8)
+
+    init() { out.reserveCapacity(1024) }
+
+    mutating func encode(_ raw: SQLiteStatement, sequence: Int64) -> [UInt8]? {
+        out.removeAll(keepingCapacity: true)
+        appendUInt32(UInt32(Self.tag.count))
+        out.append(contentsOf: Self.tag)
+        appendInt64(sequence)
+        guard text(raw, 1), sqlite3_column_type(raw, 2) == SQLITE_INTEGER else { return nil }
+        appendInt64(sqlite3_column_int64(raw, 2))
+        guard text(raw, 3), text(raw, 4), text(raw, 5) else { return nil }
+        for column: Int32 in 6...10 { guard optional(raw, column) else { return nil } }
+        guard list(raw, 11), list(raw, 12), optional(raw, 13), map(raw, 14), map(raw, 15) else { return nil }
+        guard let previous = sqlite3_column_blob(raw, 16) else { return nil }
+        appendBytes(UnsafeRawBufferPointer(start: previous, count: Int(sqlite3_column_bytes(raw, 16))))
+        return out
+    }
+
+    private mutating func appendUInt32(_ value: UInt32) {
+        out.append(UInt8(truncatingIfNeeded: value >> 24))
+        out.append(UInt8(truncatingIfNeeded: value >> 16))
+        out.append(UInt8(truncatingIfNeeded: value >> 8))
+        out.append(UInt8(truncatingIfNeeded: value))
+    }
+
+    private mutating func appendInt64(_ value: Int64) {
+        let bits = UInt64(bitPattern: value)
+        for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: bits >> UInt64(shift))) }
+    }
+
+    private mutating func appendBytes(_ bytes: UnsafeRawBufferPointer) {
+        appendUInt32(UInt32(bytes.count))
+        out.append(contentsOf: bytes)
+    }
+
+    private func column(_ raw: SQLiteStatement, _ index: Int32) -> UnsafeRawBufferPointer {
+        let count = Int(sqlite3_column_bytes(raw, index))
+        guard let pointer = sqlite3_column_text(raw, index) else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        return UnsafeRawBufferPointer(start: pointer, count: count)
+    }
+
+    private mutating func text(_ raw: SQLiteStatement, _ index: Int32) -> Bool {
+        guard sqlite3_column_type(raw, index) == SQLITE_TEXT else { return false }
+        appendBytes(column(raw, index))
+        return true
+    }
+
+    private mutating func optional(_ raw: SQLiteStatement, _ index: Int32) -> Bool {
+        switch sqlite3_column_type(raw, index) {
+        case SQLITE_NULL:
+            out.append(0)
+            return true
+        case SQLITE_TEXT:
+            out.append(1)
+            appendBytes(column(raw, index))
+            return true
+        default: return false
+        }
+    }
+
+    /// The contents of a JSON string starting at `index` (after its quote), when it has no escapes.
+    private static func plainString(_ bytes: UnsafeRawBufferPointer, _ index: inout Int) -> UnsafeRawBufferPointer? {
+        let start = index
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                defer { index += 1 }
+                return UnsafeRawBufferPointer(rebasing: bytes[start..<index])
+            }
+            if byte == UInt8(ascii: "\\") || byte < 0x20 { return nil }
+            index += 1
+        }
+        return nil
+    }
+
+    /// `["a","b"]` exactly as JSONText writes it.
+    private mutating func list(_ raw: SQLiteStatement, _ index: Int32) -> Bool {
+        guard sqlite3_column_type(raw, index) == SQLITE_TEXT else { return false }
+        let bytes = column(raw, index)
+        guard bytes.count >= 2, bytes[0] == UInt8(ascii: "["), bytes[bytes.count - 1] == UInt8(ascii: "]") else { return false }
+        let countAt = out.count
+        appendUInt32(0)
+        var count: UInt32 = 0
+        var position = 1
+        while position < bytes.count - 1 {
+            if count > 0 {
+                guard bytes[position] == UInt8(ascii: ",") else { return false }
+                position += 1
+            }
+            guard position < bytes.count - 1, bytes[position] == UInt8(ascii: "\"") else { return false }
+            position += 1
+            guard let item = Self.plainString(bytes, &position) else { return false }
+            appendBytes(item)
+            count += 1
+        }
+        guard position == bytes.count - 1 else { return false }
+        out[countAt] = UInt8(truncatingIfNeeded: count >> 24)
+        out[countAt + 1] = UInt8(truncatingIfNeeded: count >> 16)
+        out[countAt + 2] = UInt8(truncatingIfNeeded: count >> 8)
+        out[countAt + 3] = UInt8(truncatingIfNeeded: count)
+        return true
+    }
+
+    /// `{"k":"v"}` exactly as JSONText writes it: keys strictly ascending in UTF-8 byte order.
+    private mutating func map(_ raw: SQLiteStatement, _ index: Int32) -> Bool {
+        guard sqlite3_column_type(raw, index) == SQLITE_TEXT else { return false }
+        let bytes = column(raw, index)
+        guard bytes.count >= 2, bytes[0] == UInt8(ascii: "{"), bytes[bytes.count - 1] == UInt8(ascii: "}") else { return false }
+        pairs.removeAll(keepingCapacity: true)
+        var position = 1
+        while position < bytes.count - 1 {
+            if !pairs.isEmpty {
+                guard bytes[position] == UInt8(ascii: ",") else { return false }
+                position += 1
+            }
+            guard position < bytes.count - 1, bytes[position] == UInt8(ascii: "\"") else { return false }
+            position += 1
+            guard let key = Self.plainString(bytes, &position), position < bytes.count - 1, bytes[position] == UInt8(ascii: ":") else { return false }
+            position += 1
+            guard position < bytes.count - 1, bytes[position] == UInt8(ascii: "\"") else { return false }
+            position += 1
+            guard let value = Self.plainString(bytes, &position) else { return false }
+            if let last = pairs.last, !last.key.lexicographicallyPrecedes(key) { return false }
+            pairs.append((key, value))
+        }
+        guard position == bytes.count - 1 else { return false }
+        appendUInt32(UInt32(pairs.count))
+        for pair in pairs {
+            appendBytes(pair.key)
+            appendBytes(pair.value)
+        }
+        return true
+    }
+}
