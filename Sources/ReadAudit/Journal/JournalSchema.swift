@@ -54,6 +54,13 @@ enum JournalSchema {
                 );
                 """)
         }
+        // Admin queries by interaction, and by action (alerts, the last verification), in time order.
+        migrator.registerMigration("v3-admin-indexes") { db in
+            try db.execute(sql: """
+                CREATE INDEX events_interaction_time ON events (interaction, time_us);
+                CREATE INDEX events_action_time ON events (action, time_us);
+                """)
+        }
         return migrator
     }
 }
