@@ -32,6 +32,8 @@ public struct ReadAuditConfiguration: Sendable {
     public var detection = DetectionConfiguration()
     /// Automated responses to alerts (`responders:`).
     public var responders = ResponseConfiguration()
+    /// Report texts and the agent directory (`reports:`, `directory:`).
+    public var reports = ReportSettings()
 
     /// The embedded defaults: a data directory, SQLite journal, file sink, no credentials, no CRM.
     public init(dataDirectory: String = "./readaudit-data") {
