@@ -204,12 +204,21 @@ struct Verify: AsyncParsableCommand {
 
 struct Report: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Who accessed a customer's record, when, which fields, for which interaction, with what outcome.")
+        abstract: "A customer's access history (internal or data-subject view), or an agent's activity.",
+        discussion: """
+            --customer: who accessed the record, when, which fields, for which interaction, with what outcome \
+            (--view internal, the default), or the dates, purposes and data of each consultation and nothing \
+            about who consulted it (--view data-subject, for the customer). --agent: reads per day and hour, \
+            customers viewed, outcomes and alerts. The report is recorded as an audit.report event first.
+            """)
 
     @OptionGroup var options: JournalOptions
 
-    @Option(name: .long, help: "The customer id.")
-    var customer: String
+    @Option(name: .long, help: "The customer id (or give --agent).")
+    var customer: String?
+
+    @Option(name: .long, help: "The agent id, for an agent-activity report (or give --customer).")
+    var agent: String?
 
     @Option(name: .long, help: "Start (inclusive): YYYY-MM-DD or an RFC 3339 time.")
     var from: String?
@@ -217,11 +226,17 @@ struct Report: AsyncParsableCommand {
     @Option(name: .long, help: "End (exclusive): YYYY-MM-DD or an RFC 3339 time.")
     var to: String?
 
-    @Option(name: .long, help: "text, csv or json.")
+    @Option(name: .long, help: "internal or data-subject (customer reports only).")
+    var view: String = "internal"
+
+    @Option(name: .long, help: "text, csv, json or html.")
     var format: String = "text"
 
     func run() async throws {
-        guard let format = AccessReport.Format(rawValue: format) else { throw ValidationError("--format must be text, csv or json") }
+        guard (customer == nil) != (agent == nil) else { throw ValidationError("Give exactly one of --customer or --agent.") }
+        guard let format = AccessReport.Format(rawValue: format) else { throw ValidationError("--format must be text, csv, json or html") }
+        guard let view = AccessReport.View(rawValue: view) else { throw ValidationError("--view must be internal or data-subject") }
+        if agent != nil && view != .internal { throw ValidationError("--view data-subject is for customer reports only") }
         let from = try from.map { text in
             guard let time = AuditTime(parsing: text) else { throw ValidationError("--from: not a date or RFC 3339 time: \(text)") }
             return time
@@ -236,18 +251,31 @@ struct Report: AsyncParsableCommand {
         }
         let logger = makeLogger("readaudit.report", level: "warning")
         let store = try JournalStore(path: configuration.journalPath)
-        let entries = try await store.accesses(customer: customer, from: from, to: to)
+        let output: String
+        let rows: Int
+        if let customer {
+            let entries = try await store.accesses(customer: customer, from: from, to: to)
+            rows = entries.count
+            output = AccessReport(customer: customer, from: from, to: to, entries: entries, view: view, settings: configuration.reports)
+                .render(format)
+        } else {
+            let report = AgentActivityReport(
+                agent: agent!, from: from, to: to, entries: try await store.all(JournalQuery(subject: .agent(agent!), from: from, to: to)),
+                settings: configuration.reports)
+            rows = report.reads.count + report.alerts.count
+            output = report.render(format)
+        }
         // The look at the log is itself logged, before the answer is shown (PCI DSS 10.2.1.3).
         try await SQLiteJournal.withRunning(store: store, logger: logger) { journal in
             let time = SystemWallClock().now()
-            var detail = ["rows": String(entries.count), "format": format.rawValue]
+            var detail = ["rows": String(rows), "format": format.rawValue, "view": view.rawValue, "report": customer != nil ? "customer" : "agent"]
             if let from { detail["from"] = from.description }
             if let to { detail["to"] = to.description }
             _ = try await journal.append(AuditEventDraft(
                 id: .make(at: time), time: time, node: configuration.node, action: .auditReport, outcome: .ok,
-                credential: "cli:\(NSUserName())", customer: customer, detail: detail))
+                credential: "cli:\(NSUserName())", agent: agent, customer: customer, detail: detail))
         }
-        print(AccessReport(customer: customer, from: from, to: to, entries: entries).render(format), terminator: "")
+        print(output, terminator: "")
     }
 }
 

@@ -7,7 +7,7 @@ extension ReadAuditConfiguration {
         let top = try YAMLMap(root, path: "")
         try top.allowOnly([
             "node", "dataDirectory", "listen", "logLevel", "journal", "request", "crm", "masks", "credentials", "sinks", "pseudonymKey",
-            "genesys", "checks", "detection", "responders", "adminCredentials", "checkpoints", "keysDirectory",
+            "genesys", "checks", "detection", "responders", "adminCredentials", "checkpoints", "keysDirectory", "reports", "directory",
         ])
         if let value = try top.string("keysDirectory") { keysDirectory = value }
         if let map = try top.map("checkpoints") {
@@ -17,6 +17,7 @@ extension ReadAuditConfiguration {
             if let value = try map.int("intervalSeconds") { checkpoints.interval = .seconds(value) }
         }
         try applyDetection(top, environment: environment, resolvingSecrets: resolvingSecrets)
+        try applyReports(top, baseDirectory: baseDirectory)
         if top.keys.contains("pseudonymKey") {
             pseudonymKey = resolvingSecrets ? try Self.secret(top, "pseudonymKey", environment: environment) : Secret("")
         }

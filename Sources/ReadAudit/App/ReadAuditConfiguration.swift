@@ -36,6 +36,8 @@ public struct ReadAuditConfiguration: Sendable {
     public var checkpoints = CheckpointConfiguration()
     /// Where the checkpoint signing key lives (owner-only), relative to the data directory.
     public var keysDirectory = "keys"
+    /// Report texts and the agent directory (`reports:`, `directory:`).
+    public var reports = ReportSettings()
 
     /// The embedded defaults: a data directory, SQLite journal, file sink, no credentials, no CRM.
     public init(dataDirectory: String = "./readaudit-data") {

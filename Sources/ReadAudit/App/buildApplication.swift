@@ -89,18 +89,7 @@ public func buildApplication(
         .group(context: AuthenticatedContext.self)
         .post("/events") { request, context in await interactionEvents.receive(request, context: context) }
 
-    let denyListAdmin = DenyListController(
-        denyList: ports.denyList,
-        roles: Dictionary(configuration.adminCredentials.map { ($0.credential.name, $0.role) }, uniquingKeysWith: { first, _ in first }),
-        recorder: recorder)
-    router.group("/admin/v1/deny-list")
-        .add(middleware: CallerAuthenticationMiddleware(
-            authenticator: CallerAuthenticator(credentials: configuration.adminCredentials.map(\.credential)), recorder: recorder,
-            action: .adminRequest))
-        .group(context: AuthenticatedContext.self)
-        .get { request, context in await denyListAdmin.list(request, context: context) }
-        .post { request, context in await denyListAdmin.block(request, context: context) }
-        .delete("/:agentId") { request, context in await denyListAdmin.unblock(request, context: context) }
+    addAdminRoutes(to: router, configuration: configuration, ports: ports, recorder: recorder)
 
     let shippers: [any Service] = ports.sinks.map {
         Shipper(

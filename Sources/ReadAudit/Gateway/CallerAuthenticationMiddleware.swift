@@ -8,6 +8,8 @@ struct CallerAuthenticationMiddleware: RouterMiddleware {
     let recorder: EventRecorder
     /// The action a refused request is recorded under.
     let action: AuditAction
+    /// Facts about a refused request for its event (the admin API records the path asked for).
+    var describeRefused: @Sendable (Request) -> [String: String] = { _ in [:] }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if let caller = authenticator.authenticate(authorization: request.headers[.authorization]) {
@@ -19,6 +21,7 @@ struct CallerAuthenticationMiddleware: RouterMiddleware {
         let failure = GatewayError(.unauthenticated, "Authentication required.")
         event.outcome = .denied
         event.code = failure.code.rawValue
+        event.detail = describeRefused(request)
         do {
             let entry = try await recorder.record(event)
             return failure.response(extraHeaders: [.auditEventId: entry.event.id.rawValue, .auditOutcome: event.outcome.rawValue])

@@ -5,8 +5,8 @@ import Hummingbird
 /// `admin.request` event; every change is also the deny list's own `agent.blocked` / `agent.unblocked` event.
 struct DenyListController: Sendable {
     let denyList: any AgentDenyList
-    let roles: [String: AdminRole]
-    let recorder: EventRecorder
+    let gate: AdminGate
+    var recorder: EventRecorder { gate.recorder }
 
     func list(_ request: Request, context: AuthenticatedContext) async -> Response {
         await handle(request, context: context, operation: "list", agent: nil) {
@@ -60,45 +60,14 @@ struct DenyListController: Sendable {
         }
     }
 
-    /// Checks the role, runs `body`, records the request, and answers.
+    /// Every deny-list request goes through the admin API's one door (role check, event, answer).
     private func handle(
         _ request: Request, context: AuthenticatedContext, operation: String, agent: String?,
         _ body: () async throws -> (HTTPResponse.Status, String, [String: String])
     ) async -> Response {
-        var event = recorder.draft(.adminRequest, request: request, source: context.sourceAddress, credential: "admin:\(context.caller.name)")
-        event.agent = agent
-        event.detail = ["operation": "deny_list.\(operation)"]
-        let answer: Result<(HTTPResponse.Status, String, [String: String]), GatewayError>
-        if roles[context.caller.name]?.managesDenyList != true {
-            answer = .failure(GatewayError(.forbidden, "This admin credential's role may not manage the deny list."))
-        } else {
-            do {
-                answer = .success(try await body())
-            } catch let error as GatewayError {
-                answer = .failure(error)
-            } catch {
-                answer = .failure(GatewayError(.auditUnavailable, "The deny list could not be changed; try again."))
-            }
-        }
-        switch answer {
-        case .success(let (status, json, detail)):
-            event.outcome = .ok
-            event.detail.merge(detail) { _, new in new }
-            do {
-                let entry = try await recorder.record(event)
-                var response = Response.json(json, status: status)
-                response.headers[.auditEventId] = entry.event.id.rawValue
-                return response
-            } catch {
-                return error.response()
-            }
-        case .failure(let failure):
-            event.outcome = failure.outcome == .denied ? .denied : .failed
-            event.code = failure.code.rawValue
-            guard let entry = try? await recorder.record(event) else {
-                return GatewayError(.auditUnavailable, "The audit journal cannot record this request; nothing was done.").response()
-            }
-            return failure.response(extraHeaders: [.auditEventId: entry.event.id.rawValue])
+        await gate.handle(request, context: context, query: AdminQuery("deny_list.\(operation)", agent: agent), permission: .denyList) {
+            let (status, json, detail) = try await body()
+            return AdminAnswer(status: status, body: json, detail: detail)
         }
     }
 }

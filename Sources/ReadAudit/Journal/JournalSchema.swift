@@ -65,7 +65,13 @@ enum JournalSchema {
                     hash BLOB NOT NULL CHECK (length(hash) = 32),
                     PRIMARY KEY (level, idx)
                 ) WITHOUT ROWID;
-                CREATE INDEX events_action_seq ON events (action, seq);
+                """)
+        }
+        // Admin queries by interaction, and by action (alerts, the last verification), in time order.
+        migrator.registerMigration("v3-admin-indexes") { db in
+            try db.execute(sql: """
+                CREATE INDEX events_interaction_time ON events (interaction, time_us);
+                CREATE INDEX events_action_time ON events (action, time_us);
                 """)
         }
         return migrator
