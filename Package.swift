@@ -119,6 +119,11 @@ let package = Package(
             path: "Benchmarks/ChecksBenchmark"
         ),
         .executableTarget(
+            name: "EvidenceBenchmark",
+            dependencies: ["ReadAudit", .product(name: "GRDB", package: "GRDB.swift")],
+            path: "Benchmarks/EvidenceBenchmark"
+        ),
+        .executableTarget(
             name: "DetectorBenchmark",
             dependencies: ["ReadAudit"],
             path: "Benchmarks/DetectorBenchmark"

@@ -1,13 +1,41 @@
 import Crypto
 import Foundation
 
-/// A SHA-256 link of the journal's hash chain.
+/// A SHA-256 link of the journal's hash chain (also a Merkle node): 32 bytes held inline, so hashing
+/// millions of them (verify, the Merkle tree) allocates nothing.
 public struct ChainHash: Hashable, Sendable, CustomStringConvertible {
-    public let bytes: [UInt8]
+    // The 32 bytes in memory order.
+    private var w0: UInt64 = 0, w1: UInt64 = 0, w2: UInt64 = 0, w3: UInt64 = 0
 
-    public init?(bytes: [UInt8]) {
+    private init() {}
+
+    public init?(bytes: some Collection<UInt8>) {
         guard bytes.count == 32 else { return nil }
-        self.bytes = bytes
+        var hash = ChainHash()
+        withUnsafeMutableBytes(of: &hash) { raw in
+            for (index, byte) in bytes.enumerated() { raw[index] = byte }
+        }
+        self = hash
+    }
+
+    /// The hash held in 32 bytes at `pointer`.
+    public init(loading pointer: UnsafeRawPointer) {
+        var hash = ChainHash()
+        withUnsafeMutableBytes(of: &hash) { $0.copyMemory(from: UnsafeRawBufferPointer(start: pointer, count: 32)) }
+        self = hash
+    }
+
+    /// A SHA-256 digest as a hash.
+    public init(_ digest: SHA256.Digest) {
+        self = digest.withUnsafeBytes { ChainHash(loading: $0.baseAddress!) }
+    }
+
+    /// The 32 bytes (allocates; hot paths use `withUnsafeBytes`).
+    public var bytes: [UInt8] { withUnsafeBytes { Array($0) } }
+
+    /// Calls `body` with the 32 bytes, without copying them.
+    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try Swift.withUnsafeBytes(of: self) { try body(UnsafeRawBufferPointer(rebasing: $0.prefix(32))) }
     }
 
     public init?(hex: String) {
@@ -21,13 +49,13 @@ public struct ChainHash: Hashable, Sendable, CustomStringConvertible {
             out.append(byte)
             index = next
         }
-        self.bytes = out
+        self.init(bytes: out)
     }
 
     /// The previous hash of the first event of a journal.
     public static let genesis = ChainHash(bytes: [UInt8](repeating: 0, count: 32))!
 
-    public var hex: String { Self.hex(bytes) }
+    public var hex: String { withUnsafeBytes { Self.hex($0) } }
 
     /// Lower-case hexadecimal of any bytes.
     public static func hex(_ bytes: some Collection<UInt8>) -> String {
@@ -73,14 +101,13 @@ public enum CanonicalEncoding {
         out.appendOptional(event.source)
         out.appendMap(event.genesys)
         out.appendMap(event.detail)
-        out.appendBytes(previousHash.bytes)
+        previousHash.withUnsafeBytes { out.appendBytes($0) }
         return out
     }
 
     /// SHA-256 of the canonical encoding.
     public static func hash(of event: AuditEventDraft, sequence: Int64, previousHash: ChainHash) -> ChainHash {
-        let digest = SHA256.hash(data: encode(event, sequence: sequence, previousHash: previousHash))
-        return ChainHash(bytes: Array(digest))!
+        ChainHash(SHA256.hash(data: encode(event, sequence: sequence, previousHash: previousHash)))
     }
 }
 

@@ -17,23 +17,30 @@ public enum MerkleTree {
         var hasher = SHA256()
         hasher.update(data: [0])
         hasher.update(data: Array(input))
-        return ChainHash(bytes: Array(hasher.finalize()))!
+        return ChainHash(hasher.finalize())
     }
 
-    /// The leaf hash of a journal entry: its chain hash is the leaf input.
-    public static func leafHash(entryHash: ChainHash) -> ChainHash { leafHash(entryHash.bytes) }
+    /// The leaf hash of a journal entry: its chain hash is the leaf input (`SHA-256(0x00 || hash)`).
+    public static func leafHash(entryHash: ChainHash) -> ChainHash {
+        withUnsafeTemporaryAllocation(byteCount: 33, alignment: 8) { buffer in
+            buffer[0] = 0
+            entryHash.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: buffer[1...]).copyMemory(from: $0) }
+            return ChainHash(SHA256.hash(data: UnsafeRawBufferPointer(buffer)))
+        }
+    }
 
     /// `SHA-256(0x01 || left || right)`: the hash of an interior node.
     public static func nodeHash(_ left: ChainHash, _ right: ChainHash) -> ChainHash {
-        var hasher = SHA256()
-        hasher.update(data: [1])
-        hasher.update(data: left.bytes)
-        hasher.update(data: right.bytes)
-        return ChainHash(bytes: Array(hasher.finalize()))!
+        withUnsafeTemporaryAllocation(byteCount: 65, alignment: 8) { buffer in
+            buffer[0] = 1
+            left.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: buffer[1..<33]).copyMemory(from: $0) }
+            right.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: buffer[33..<65]).copyMemory(from: $0) }
+            return ChainHash(SHA256.hash(data: UnsafeRawBufferPointer(buffer)))
+        }
     }
 
     /// The root of the empty tree: `SHA-256("")`.
-    public static let emptyRoot = ChainHash(bytes: Array(SHA256.hash(data: [UInt8]())))!
+    public static let emptyRoot = ChainHash(SHA256.hash(data: [UInt8]()))
 
     /// The root over `leafHashes` (already leaf-hashed), by RFC 9162's definition of MTH.
     public static func root(leafHashes: [ChainHash]) -> ChainHash {

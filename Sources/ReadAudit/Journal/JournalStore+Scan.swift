@@ -52,9 +52,8 @@ extension JournalStore {
                 throw UnreadableEntry(sequence: sequence, detail: "a hash column is not a 32-byte hash")
             }
             let matches: Bool
-            if let bytes = encoder.encode(raw, sequence: sequence) {
-                let digest = SHA256.hash(data: bytes)
-                matches = digest.withUnsafeBytes { $0.elementsEqual(stored.bytes) }
+            if encoder.encode(raw, sequence: sequence) {
+                matches = encoder.hash() == stored
             } else {
                 let entry = try Self.slowEntry(db, sequence: sequence)
                 matches = CanonicalEncoding.hash(of: entry.event, sequence: entry.sequence, previousHash: entry.previousHash) == entry.hash
@@ -68,7 +67,7 @@ extension JournalStore {
         guard sqlite3_column_type(raw, index) == SQLITE_BLOB, sqlite3_column_bytes(raw, index) == 32,
             let pointer = sqlite3_column_blob(raw, index)
         else { return nil }
-        return ChainHash(bytes: Array(UnsafeRawBufferPointer(start: pointer, count: 32)))
+        return ChainHash(loading: pointer)
     }
 
     /// The general decoder, for the rows the fast path declines.
@@ -89,19 +88,23 @@ struct CanonicalRowEncoder {
 
     init() { out.reserveCapacity(1024) }
 
-    mutating func encode(_ raw: SQLiteStatement, sequence: Int64) -> [UInt8]? {
+    /// SHA-256 of the bytes the last successful `encode` built.
+    func hash() -> ChainHash { out.withUnsafeBytes { ChainHash(SHA256.hash(data: $0)) } }
+
+    /// Builds the row's canonical encoding in place; false when the row is not as the gateway writes rows.
+    mutating func encode(_ raw: SQLiteStatement, sequence: Int64) -> Bool {
         out.removeAll(keepingCapacity: true)
         appendUInt32(UInt32(Self.tag.count))
         out.append(contentsOf: Self.tag)
         appendInt64(sequence)
-        guard text(raw, 1), sqlite3_column_type(raw, 2) == SQLITE_INTEGER else { return nil }
+        guard text(raw, 1), sqlite3_column_type(raw, 2) == SQLITE_INTEGER else { return false }
         appendInt64(sqlite3_column_int64(raw, 2))
-        guard text(raw, 3), text(raw, 4), text(raw, 5) else { return nil }
-        for column: Int32 in 6...10 { guard optional(raw, column) else { return nil } }
-        guard list(raw, 11), list(raw, 12), optional(raw, 13), map(raw, 14), map(raw, 15) else { return nil }
-        guard let previous = sqlite3_column_blob(raw, 16) else { return nil }
+        guard text(raw, 3), text(raw, 4), text(raw, 5) else { return false }
+        for column: Int32 in 6...10 { guard optional(raw, column) else { return false } }
+        guard list(raw, 11), list(raw, 12), optional(raw, 13), map(raw, 14), map(raw, 15) else { return false }
+        guard let previous = sqlite3_column_blob(raw, 16) else { return false }
         appendBytes(UnsafeRawBufferPointer(start: previous, count: Int(sqlite3_column_bytes(raw, 16))))
-        return out
+        return true
     }
 
     private mutating func appendUInt32(_ value: UInt32) {

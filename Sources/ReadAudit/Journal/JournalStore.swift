@@ -105,7 +105,7 @@ public final class JournalStore: Sendable {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT \(Self.columns) FROM events WHERE customer = ? AND action = ? AND time_us >= ? AND time_us < ?
+                    SELECT \(Self.columns) FROM events WHERE customer = ? AND +action = ? AND time_us >= ? AND time_us < ?
                     ORDER BY time_us, seq
                     """,
                 arguments: [customer, AuditAction.customerRead.rawValue, from?.microseconds ?? Int64.min, to?.microseconds ?? Int64.max]
