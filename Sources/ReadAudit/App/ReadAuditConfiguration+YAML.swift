@@ -7,9 +7,10 @@ extension ReadAuditConfiguration {
         let top = try YAMLMap(root, path: "")
         try top.allowOnly([
             "node", "dataDirectory", "listen", "logLevel", "journal", "request", "crm", "masks", "credentials", "sinks", "pseudonymKey",
-            "genesys", "checks", "detection", "responders", "adminCredentials",
+            "genesys", "checks", "detection", "responders", "adminCredentials", "retention", "keysDirectory",
         ])
         try applyDetection(top, environment: environment, resolvingSecrets: resolvingSecrets)
+        try applyRetention(top)
         if top.keys.contains("pseudonymKey") {
             pseudonymKey = resolvingSecrets ? try Self.secret(top, "pseudonymKey", environment: environment) : Secret("")
         }

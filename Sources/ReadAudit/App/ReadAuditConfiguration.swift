@@ -32,6 +32,10 @@ public struct ReadAuditConfiguration: Sendable {
     public var detection = DetectionConfiguration()
     /// Automated responses to alerts (`responders:`).
     public var responders = ResponseConfiguration()
+    /// Hot window, archive segments and purging (`retention:`); see ReadAuditConfiguration+Retention.swift.
+    public var retention = RetentionConfiguration()
+    /// The checkpoint signing keyring's directory, relative to the data directory unless absolute.
+    public var keysDirectory = "keys"
 
     /// The embedded defaults: a data directory, SQLite journal, file sink, no credentials, no CRM.
     public init(dataDirectory: String = "./readaudit-data") {
