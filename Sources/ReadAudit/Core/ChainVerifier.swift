@@ -37,6 +37,13 @@ public struct ChainVerifier: Sendable {
 
     public init() {}
 
+    /// A verifier that continues a chain already verified through `sequence`, whose hash is `head` (the
+    /// hot journal after its archived prefix).
+    public init(continuingAfter sequence: Int64, head: ChainHash) {
+        expectedSequence = sequence + 1
+        previousHash = head
+    }
+
     /// Checks the next entry, in the order the journal stores them. Returns the problem, if any.
     public mutating func check(_ entry: JournalEntry) -> ChainProblem? {
         if entry.sequence != expectedSequence {
