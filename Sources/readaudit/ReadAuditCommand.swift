@@ -11,6 +11,7 @@ struct ReadAuditCommand: AsyncParsableCommand {
         version: ReadAuditVersion.current,
         subcommands: [
             Serve.self, DemoCommand.self, Verify.self, Report.self, Keys.self, Sinks.self, HashID.self, Agents.self, GenesysCommand.self,
+            ArchiveCommand.self,
         ])
 }
 

@@ -62,6 +62,7 @@ public final class Archiver: Service, Sendable {
     /// Thrown at `stopAfter`, standing in for a crash there.
     public struct SimulatedCrash: Error, Sendable, Equatable {
         public var step: Step
+        public init(step: Step) { self.step = step }
     }
 
     /// What one run did.
@@ -256,7 +257,7 @@ public final class Archiver: Service, Sendable {
             segment = written
         }
         let verified = segment!
-        let record = ArchiveSegmentRecord(
+        var record = ArchiveSegmentRecord(
             first: verified.header.first, last: verified.header.last, file: verified.fileName, sha256: verified.sha256,
             entries: verified.header.entryCount, firstTime: verified.header.firstTime, lastTime: verified.header.lastTime,
             lastHash: verified.end.head, frontier: verified.end.frontier, checkpoint: verified.header.checkpoint, archivedAt: now,
@@ -265,7 +266,7 @@ public final class Archiver: Service, Sendable {
         try step(.recorded)
         try await deleteEvents(through: record.last)
         try step(.eventsDeleted)
-        try await publishArchiveEvent(record)
+        record.archiveEventSequence = try await publishArchiveEvent(record)
         logger.info("Archived a segment", metadata: [
             "first": "\(record.first)", "last": "\(record.last)", "file": "\(record.file)", "sha256": "\(record.sha256)",
         ])
@@ -325,10 +326,12 @@ public final class Archiver: Service, Sendable {
         }
     }
 
-    private func publishArchiveEvent(_ record: ArchiveSegmentRecord) async throws {
+    /// Appends the segment's `audit.archive` event unless the journal holds it already; returns its sequence.
+    @discardableResult
+    private func publishArchiveEvent(_ record: ArchiveSegmentRecord) async throws -> Int64 {
         if let sequence = try await store.sequence(ofEvent: record.archiveEventID) {
             try await store.setArchiveEventSequence(first: record.first, sequence: sequence)
-            return
+            return sequence
         }
         let now = clock.now()
         let entry = try await journal.append(AuditEventDraft(
@@ -339,6 +342,7 @@ public final class Archiver: Service, Sendable {
                 "firstTime": record.firstTime.description, "lastTime": record.lastTime.description,
             ]))
         try await store.setArchiveEventSequence(first: record.first, sequence: entry.sequence)
+        return entry.sequence
     }
 
     // MARK: Recovery and purging
