@@ -165,6 +165,24 @@ import Testing
         #expect(linked.kind == .brokenLink && linked.sequence == 513)
     }
 
+    @Test func aCutShortOrPaddedSegmentFileIsUnreadable() async throws {
+        let fixture = try await ArchiveFixture()
+        defer { fixture.directory.remove() }
+        try await fixture.run()
+        let path = fixture.segmentPath(513, 768)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        let keys = try fixture.publicKeys()
+        try bytes.prefix(bytes.count - 100).write(to: URL(fileURLWithPath: path))
+        let cut = try #require(ArchiveVerification.verify(segmentFile: path, publicKeys: keys).problem)
+        #expect(cut.kind == .unreadable || cut.kind == .missingSequence, "\(cut)")
+        #expect(cut.file == (path as NSString).lastPathComponent)
+        try (bytes + Data("garbage".utf8)).write(to: URL(fileURLWithPath: path))
+        let padded = try #require(ArchiveVerification.verify(segmentFile: path, publicKeys: keys).problem)
+        #expect(padded.kind == .unreadable && "\(padded)".contains("follow the end of the gzip stream"), "\(padded)")
+        try bytes.write(to: URL(fileURLWithPath: path))
+        #expect(ArchiveVerification.verify(segmentFile: path, publicKeys: keys).problem == nil)
+    }
+
     @Test func aDeletedMiddleSegmentIsReportedAsALinkBreak() async throws {
         let fixture = try await ArchiveFixture()
         defer { fixture.directory.remove() }
