@@ -1,9 +1,8 @@
 import Foundation
 
 extension ReadAuditConfiguration {
-    /// Applies `retention:` and `keysDirectory` (documented in readaudit.example.yaml). Unknown keys are errors.
+    /// Applies `retention:` (documented in readaudit.example.yaml). Unknown keys are errors.
     mutating func applyRetention(_ top: YAMLMap) throws {
-        if let value = try top.string("keysDirectory") { keysDirectory = value }
         guard let map = try top.map("retention") else { return }
         try map.allowOnly(["enabled", "hotDays", "keepDays", "archiveDirectory", "intervalMinutes", "minSegmentEvents", "maxSegmentEvents"])
         if let value = try map.bool("enabled") { retention.enabled = value }
@@ -18,7 +17,4 @@ extension ReadAuditConfiguration {
 
     /// Absolute path of the archive segments' directory.
     public var archivePath: String { resolve(retention.archiveDirectory) }
-
-    /// Absolute path of the checkpoint signing keyring's directory.
-    public var keysPath: String { resolve(keysDirectory) }
 }

@@ -9,6 +9,7 @@ extension ReadAuditConfiguration {
             "node", "dataDirectory", "listen", "logLevel", "journal", "request", "crm", "masks", "credentials", "sinks", "pseudonymKey",
             "genesys", "checks", "detection", "responders", "adminCredentials", "retention", "keysDirectory",
         ])
+        if let value = try top.string("keysDirectory") { keysDirectory = value }
         try applyDetection(top, environment: environment, resolvingSecrets: resolvingSecrets)
         try applyRetention(top)
         if top.keys.contains("pseudonymKey") {

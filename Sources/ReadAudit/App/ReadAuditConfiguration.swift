@@ -34,7 +34,7 @@ public struct ReadAuditConfiguration: Sendable {
     public var responders = ResponseConfiguration()
     /// Hot window, archive segments and purging (`retention:`); see ReadAuditConfiguration+Retention.swift.
     public var retention = RetentionConfiguration()
-    /// The checkpoint signing keyring's directory, relative to the data directory unless absolute.
+    /// Where the checkpoint signing key lives (owner-only), relative to the data directory.
     public var keysDirectory = "keys"
 
     /// The embedded defaults: a data directory, SQLite journal, file sink, no credentials, no CRM.
@@ -65,6 +65,9 @@ public struct ReadAuditConfiguration: Sendable {
     }
 
     public var journalPath: String { resolve(journalFile) }
+
+    /// The signing keyring's directory.
+    public var keysPath: String { resolve(keysDirectory) }
 }
 
 /// A configuration file that cannot be used; the message names the key.

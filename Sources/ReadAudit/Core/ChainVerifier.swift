@@ -37,9 +37,9 @@ public struct ChainVerifier: Sendable {
 
     public init() {}
 
-    /// A verifier that continues a chain already verified through `sequence`, whose hash is `head` (the
-    /// hot journal after its archived prefix).
-    public init(continuingAfter sequence: Int64, head: ChainHash) {
+    /// A verifier that continues a chain whose first `sequence` entries were verified elsewhere (an archive)
+    /// and ended in `head`.
+    public init(after sequence: Int64, head: ChainHash) {
         expectedSequence = sequence + 1
         previousHash = head
     }

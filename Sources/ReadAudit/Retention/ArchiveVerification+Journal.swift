@@ -101,7 +101,7 @@ extension ArchiveVerification {
     public static func verifyJournal(store: JournalStore, directory: String, publicKeys: PublicKeyring) async throws -> JournalArchiveVerification {
         let prefix = try await verifiedPrefix(store: store, directory: directory, publicKeys: publicKeys)
         guard prefix.isIntact else { return JournalArchiveVerification(prefix: prefix, hot: nil, frontier: prefix.frontier) }
-        var verifier = ChainVerifier(continuingAfter: prefix.sequence, head: prefix.head)
+        var verifier = ChainVerifier(after: prefix.sequence, head: prefix.head)
         var frontier = prefix.frontier
         var problem: ChainProblem?
         var after = prefix.sequence
