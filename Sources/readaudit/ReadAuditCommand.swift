@@ -11,6 +11,7 @@ struct ReadAuditCommand: AsyncParsableCommand {
         version: ReadAuditVersion.current,
         subcommands: [
             Serve.self, DemoCommand.self, Verify.self, Prove.self, Report.self, Keys.self, Sinks.self, HashID.self, Agents.self, GenesysCommand.self,
+            ArchiveCommand.self,
         ])
 }
 
@@ -127,7 +128,7 @@ struct Verify: AsyncParsableCommand {
         }
         let store = try JournalStore(path: configuration.journalPath, readOnly: readOnly)
         let evidence = VerificationEvidence(publicKeys: keys.ring, external: external, node: node)
-        let result = try await JournalVerification.verify(store, evidence: evidence)
+        let result = try await JournalVerification.verify(store, evidence: evidence, archiveDirectory: configuration.archivePath)
         // The verification is recorded in the chain before its answer is shown (PCI DSS 10.2.1.3).
         if !readOnly {
             try await SQLiteJournal.withRunning(store: store, logger: logger) { journal in

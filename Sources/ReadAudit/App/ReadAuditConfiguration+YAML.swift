@@ -7,7 +7,7 @@ extension ReadAuditConfiguration {
         let top = try YAMLMap(root, path: "")
         try top.allowOnly([
             "node", "dataDirectory", "listen", "logLevel", "journal", "request", "crm", "masks", "credentials", "sinks", "pseudonymKey",
-            "genesys", "checks", "detection", "responders", "adminCredentials", "checkpoints", "keysDirectory", "reports", "directory",
+            "genesys", "checks", "detection", "responders", "adminCredentials", "checkpoints", "keysDirectory", "reports", "directory", "retention",
         ])
         if let value = try top.string("keysDirectory") { keysDirectory = value }
         if let map = try top.map("checkpoints") {
@@ -18,6 +18,7 @@ extension ReadAuditConfiguration {
         }
         try applyDetection(top, environment: environment, resolvingSecrets: resolvingSecrets)
         try applyReports(top, baseDirectory: baseDirectory)
+        try applyRetention(top)
         if top.keys.contains("pseudonymKey") {
             pseudonymKey = resolvingSecrets ? try Self.secret(top, "pseudonymKey", environment: environment) : Secret("")
         }

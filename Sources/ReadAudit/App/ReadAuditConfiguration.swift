@@ -38,6 +38,8 @@ public struct ReadAuditConfiguration: Sendable {
     public var keysDirectory = "keys"
     /// Report texts and the agent directory (`reports:`, `directory:`).
     public var reports = ReportSettings()
+    /// Hot window, archive segments and purging (`retention:`); see ReadAuditConfiguration+Retention.swift.
+    public var retention = RetentionConfiguration()
 
     /// The embedded defaults: a data directory, SQLite journal, file sink, no credentials, no CRM.
     public init(dataDirectory: String = "./readaudit-data") {

@@ -103,7 +103,8 @@ public func buildApplication(
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "readaudit"),
-        services: [ports.journal] + ports.services + shippers + detectionServices(configuration, ports, logger) + checkpointer + [lifecycle],
+        services: [ports.journal] + retentionServices(configuration, ports, logger) + ports.services + shippers
+            + detectionServices(configuration, ports, logger) + checkpointer + [lifecycle],
         logger: logger)
     app.beforeServerStarts { try await lifecycle.recordStart() }
     return app

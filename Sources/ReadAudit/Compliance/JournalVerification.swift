@@ -12,6 +12,8 @@ public struct VerificationResult: Sendable, Equatable {
     public var signedSize: Int64 = 0
     /// Facts an auditor should read that are not failures (signatures not checked, say).
     public var notes: [String] = []
+    /// The Merkle frontier after the last good entry (its root is the tree's root there).
+    public var frontier = MerkleFrontier()
 
     public var isIntact: Bool { problem == nil }
 }
@@ -94,6 +96,25 @@ public enum JournalVerification {
         var checked = 0
         var signedSize: Int64 = 0
         var chainProblem: ChainProblem?
+        // Checkpoints over archived entries only: the one at the archive's end is checked here; older ones
+        // were checked by signature above, and their segments by the archive's own checkpoints.
+        if let start = evidence.start {
+            var archivedOnly = 0
+            for size in expected.keys where size <= start.sequence {
+                for (checkpoint, origin) in expected.removeValue(forKey: size)! {
+                    if size < start.sequence {
+                        archivedOnly += 1
+                    } else if checkpoint.head == start.head && checkpoint.root == start.frontier.root {
+                        checked += 1
+                        signedSize = max(signedSize, size)
+                    } else {
+                        problems.append(ChainProblem(
+                            sequence: size, kind: .checkpointMismatch, message: "\(origin) does not match the archive's end; the archive was rewritten"))
+                    }
+                }
+            }
+            if archivedOnly > 0 { notes.append("\(archivedOnly) checkpoint(s) cover archived entries only: their signatures were checked.") }
+        }
         do {
             try await store.scanChain(after: evidence.start?.sequence ?? Int64.min) { entry in
                 if let found = verifier.check(entry) {
@@ -125,12 +146,10 @@ public enum JournalVerification {
                 sequence: verifier.lastSequence + 1, kind: .truncated,
                 message: "\(due[0].origin) covers \(size) entries, but the journal ends at \(verifier.lastSequence); its newest entries were removed"))
         }
-        if let start = evidence.start, start.sequence > 0 {
-            notes.append("Entries 1 to \(start.sequence) were verified in the archive.")
-        }
+
         let problem = problems.min { first, second in first.sequence < second.sequence }
         return VerificationResult(
             verifiedCount: verifier.verifiedCount, head: verifier.head, problem: problem, checkpointsVerified: checked,
-            signedSize: signedSize, notes: notes)
+            signedSize: signedSize, notes: notes, frontier: frontier)
     }
 }

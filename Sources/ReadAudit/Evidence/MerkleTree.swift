@@ -200,7 +200,7 @@ public enum MerkleTree {
 
 /// The right edge of a growing tree (one complete subtree per set bit of the size): appending a leaf and
 /// reading the root cost O(log n). `verify` walks the journal with one to check every checkpoint's root.
-public struct MerkleFrontier: Sendable {
+public struct MerkleFrontier: Sendable, Equatable {
     /// Complete subtrees from the left, largest first, with their levels.
     private var stack: [(level: Int, hash: ChainHash)] = []
     /// Leaves appended so far.
@@ -227,6 +227,8 @@ public struct MerkleFrontier: Sendable {
         }
         self.size = size
     }
+
+    public static func == (lhs: MerkleFrontier, rhs: MerkleFrontier) -> Bool { lhs.size == rhs.size && lhs.subtrees == rhs.subtrees }
 
     /// The complete subtrees' hashes, largest first (what `init(size:subtrees:)` takes back).
     public var subtrees: [ChainHash] { stack.map(\.hash) }

@@ -24,13 +24,21 @@ public struct VerificationStatus: Sendable, Equatable {
 public struct ChainVerification: JournalVerifying {
     public let store: JournalStore
     public let keyring: SigningKeyring?
-    public init(store: JournalStore, keyring: SigningKeyring? = nil) {
+    /// Where archive segments are, when entries were archived.
+    public let archiveDirectory: String?
+    public init(store: JournalStore, keyring: SigningKeyring? = nil, archiveDirectory: String? = nil) {
         self.store = store
         self.keyring = keyring
+        self.archiveDirectory = archiveDirectory
     }
     public func verify() async throws -> VerificationStatus {
         let keys = keyring.flatMap { FileManager.default.fileExists(atPath: $0.publicKeysPath) ? try? $0.publicKeys() : nil }
-        let result = try await JournalVerification.verify(store, evidence: VerificationEvidence(publicKeys: keys))
+        let evidence = VerificationEvidence(publicKeys: keys)
+        let result = if let archiveDirectory {
+            try await JournalVerification.verify(store, evidence: evidence, archiveDirectory: archiveDirectory)
+        } else {
+            try await JournalVerification.verify(store, evidence: evidence)
+        }
         return VerificationStatus(
             result: result,
             facts: ["checkpoints": String(result.checkpointsVerified), "signedSize": String(result.signedSize), "signaturesChecked": String(keys != nil)])

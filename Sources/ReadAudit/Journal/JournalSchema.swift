@@ -74,6 +74,35 @@ enum JournalSchema {
                 CREATE INDEX events_action_time ON events (action, time_us);
                 """)
         }
+        migrator.registerMigration("v4-archives") { db in
+            // Archive segments (Retention/Archiver.swift): one row per segment file, written before any of
+            // its rows leave `events`. The DELETE trigger is replaced: it still refuses every DELETE except
+            // of rows a recorded segment holds, and never the chain head (the next append links to it).
+            try db.execute(sql: """
+                CREATE TABLE archive_segments (
+                    first INTEGER PRIMARY KEY CHECK (first > 0),
+                    last INTEGER NOT NULL UNIQUE CHECK (last >= first),
+                    file TEXT NOT NULL,
+                    sha256 TEXT NOT NULL,
+                    entries INTEGER NOT NULL,
+                    first_time_us INTEGER NOT NULL,
+                    last_time_us INTEGER NOT NULL,
+                    last_hash BLOB NOT NULL CHECK (length(last_hash) = 32),
+                    frontier TEXT NOT NULL,
+                    checkpoint TEXT NOT NULL,
+                    archived_us INTEGER NOT NULL,
+                    archive_event_id TEXT NOT NULL,
+                    archive_event_seq INTEGER,
+                    deleted_us INTEGER,
+                    purge_event_id TEXT,
+                    purge_event_seq INTEGER
+                );
+                DROP TRIGGER events_refuse_delete;
+                CREATE TRIGGER events_refuse_delete BEFORE DELETE ON events
+                WHEN OLD.seq > (SELECT coalesce(max(last), 0) FROM archive_segments) OR OLD.seq >= (SELECT max(seq) FROM events)
+                BEGIN SELECT RAISE(ABORT, 'readaudit journal rows are append-only: DELETE refused (only archived rows may leave)'); END;
+                """)
+        }
         return migrator
     }
 }
