@@ -254,14 +254,16 @@ struct Report: AsyncParsableCommand {
         let store = try JournalStore(path: configuration.journalPath)
         let output: String
         let rows: Int
+        // Reports cover the whole trail: archived segments and the hot journal.
+        let trail = AuditTrail(store: store, archiveDirectory: configuration.archivePath)
         if let customer {
-            let entries = try await store.accesses(customer: customer, from: from, to: to)
+            let entries = try await trail.accesses(customer: customer, from: from, to: to)
             rows = entries.count
             output = AccessReport(customer: customer, from: from, to: to, entries: entries, view: view, settings: configuration.reports)
                 .render(format)
         } else {
             let report = AgentActivityReport(
-                agent: agent!, from: from, to: to, entries: try await store.all(JournalQuery(subject: .agent(agent!), from: from, to: to)),
+                agent: agent!, from: from, to: to, entries: try await trail.entries(matching: .agentActivity(agent!), from: from, to: to),
                 settings: configuration.reports)
             rows = report.reads.count + report.alerts.count
             output = report.render(format)

@@ -8,6 +8,8 @@ struct AdminQueryController: Sendable {
     let gate: AdminGate
     let store: JournalStore
     let settings: ReportSettings
+    /// Archive and journal together, for reports (the paginated `/events` and `/alerts` read the journal).
+    let trail: AuditTrail
 
     /// The formats of `/events` and `/alerts`.
     enum ExportFormat: String, CaseIterable {
@@ -77,7 +79,8 @@ struct AdminQueryController: Sendable {
             let (from, to) = try parameters.period()
             let view = try parameters.choice("view", AccessReport.View.allCases, standard: .internal)
             let format = try parameters.choice("format", AccessReport.Format.allCases, standard: .json)
-            let entries = try await store.accesses(customer: id, from: from, to: to)
+            // Reports cover the whole trail: archived segments and the hot journal.
+            let entries = try await trail.accesses(customer: id, from: from, to: to)
             let report = AccessReport(customer: id, from: from, to: to, entries: entries, view: view, settings: settings)
             var answer = Self.answer(report.render(format), format: format, filename: "readaudit-customer-report")
             answer.detail = ["rows": String(entries.count), "view": view.rawValue, "format": format.rawValue]
@@ -95,7 +98,7 @@ struct AdminQueryController: Sendable {
             let id = try AdminParameters.identifier(agent, field: "agentId")
             let (from, to) = try parameters.period()
             let format = try parameters.choice("format", AccessReport.Format.allCases, standard: .json)
-            let entries = try await store.all(JournalQuery(subject: .agent(id), from: from, to: to))
+            let entries = try await trail.entries(matching: .agentActivity(id), from: from, to: to)
             let report = AgentActivityReport(agent: id, from: from, to: to, entries: entries, settings: settings)
             var answer = Self.answer(report.render(format), format: format, filename: "readaudit-agent-report")
             answer.detail = ["rows": String(report.reads.count + report.alerts.count), "format": format.rawValue]

@@ -19,7 +19,7 @@ public struct AuditQuery: Sendable {
     /// Reads of one customer's record (`customer.read` events for the customer).
     public static func customerAccesses(_ customer: String) -> AuditQuery {
         AuditQuery(
-            condition: "customer = ? AND action = ?", arguments: [customer.databaseValue, AuditAction.customerRead.rawValue.databaseValue],
+            condition: "customer = ? AND +action = ?", arguments: [customer.databaseValue, AuditAction.customerRead.rawValue.databaseValue],
             matches: { entry in entry.event.customer == customer && entry.event.action == .customerRead })
     }
 
