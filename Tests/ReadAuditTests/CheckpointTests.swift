@@ -145,3 +145,19 @@ import Testing
         }
     }
 }
+
+extension CheckpointTests {
+    @Test func checkpointsAreReadFromTheConfiguration() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("readaudit.yaml")
+        try "keysDirectory: /etc/readaudit/keys\ncheckpoints: {everyEvents: 500, intervalSeconds: 5}\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let configuration = try ReadAuditConfiguration.load(path: path, environment: [:])
+        #expect(configuration.checkpoints.everyEvents == 500 && configuration.checkpoints.interval == .seconds(5))
+        #expect(configuration.checkpoints.enabled && configuration.keysPath == "/etc/readaudit/keys")
+        for bad in ["checkpoints: {everyEvents: 0}", "checkpoints: {every: 5}", "checkpoints: {intervalSeconds: -1}"] {
+            try bad.write(toFile: path, atomically: true, encoding: .utf8)
+            #expect(throws: ConfigurationError.self) { try ReadAuditConfiguration.load(path: path, environment: [:]) }
+        }
+    }
+}
