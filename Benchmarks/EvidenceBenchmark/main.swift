@@ -64,7 +64,7 @@ let end = AuditTime(parsing: "2026-11-01")!
 let span: Int64 = 400 * 86_400 * 1_000_000
 let start = AuditTime(microseconds: end.microseconds - span)
 func time(of sequence: Int64) -> AuditTime {
-    AuditTime(microseconds: start.microseconds + span * sequence / Int64(options.events))
+    AuditTime(microseconds: start.microseconds + span / Int64(options.events) * sequence)
 }
 
 var head = try await store.headSequence()

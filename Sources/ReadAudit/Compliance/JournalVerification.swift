@@ -121,7 +121,7 @@ public enum JournalVerification {
                     chainProblem = found
                     return false
                 }
-                frontier.append(leafHash: MerkleTree.leafHash(entryHash: entry.hash))
+                frontier.append(leafHash: entry.leafHash)
                 guard let due = expected.removeValue(forKey: entry.sequence) else { return true }
                 let root = frontier.root
                 for (checkpoint, origin) in due {

@@ -55,7 +55,9 @@ public struct ChainVerifier: Sendable {
     /// Checks the next entry, in the order the journal stores them. Returns the problem, if any.
     public mutating func check(_ entry: JournalEntry) -> ChainProblem? {
         let recomputed = CanonicalEncoding.hash(of: entry.event, sequence: entry.sequence, previousHash: entry.previousHash)
-        return check(ScannedEntry(sequence: entry.sequence, previousHash: entry.previousHash, hash: entry.hash, contentsMatch: recomputed == entry.hash))
+        return check(ScannedEntry(
+            sequence: entry.sequence, previousHash: entry.previousHash, hash: entry.hash, contentsMatch: recomputed == entry.hash,
+            leafHash: MerkleTree.leafHash(entryHash: entry.hash)))
     }
 
     /// Checks the next entry as `JournalStore.scanChain` read it.

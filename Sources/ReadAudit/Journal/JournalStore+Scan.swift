@@ -11,6 +11,8 @@ public struct ScannedEntry: Sendable {
     public var hash: ChainHash
     /// True when the canonical encoding of the stored columns hashes to `hash`.
     public var contentsMatch: Bool
+    /// The entry's Merkle leaf hash (of its stored hash).
+    public var leafHash: ChainHash
 }
 
 extension JournalStore {
@@ -19,23 +21,40 @@ extension JournalStore {
     /// the gateway writes them (escaped strings, unsorted maps, unusual types) are decoded the slow, general
     /// way, so the answer never depends on the path. A column that cannot be decoded at all throws
     /// `UnreadableEntry`. Return false from `body` to stop.
-    public func scanChain(after sequence: Int64 = Int64.min, pageSize: Int = 65_536, _ body: (ScannedEntry) throws -> Bool) async throws {
-        var after = sequence
-        while true {
-            let start = after
-            let page: [ScannedEntry] = try await pool.read { db in try Self.scanPage(db, after: start, limit: pageSize) }
-            guard let last = page.last else { return }
+    public func scanChain(after sequence: Int64 = Int64.min, pageSize: Int64 = 16_384, _ body: (ScannedEntry) throws -> Bool) async throws {
+        let (low, high) = try await pool.read { db in
+            (try Int64.fetchOne(db, sql: "SELECT min(seq) FROM events") ?? 0, try Int64.fetchOne(db, sql: "SELECT max(seq) FROM events") ?? 0)
+        }
+        // Pages are fixed sequence ranges, so several can be read at once (one per core) while this task
+        // checks them in order. A tampered file's stray numbers (zero, negative) still fall in the first range.
+        let start = max(sequence, min(low, 1) - 1)
+        guard high > start else { return }
+        let pool = pool
+        func fetch(_ index: Int64) -> Task<[ScannedEntry], any Error> {
+            let lower = start &+ index &* pageSize
+            return Task { try await pool.read { db in try Self.scanPage(db, after: lower, through: lower &+ pageSize) } }
+        }
+        let pages = (high - start + pageSize - 1) / pageSize
+        let window: Int64 = 3
+        var inFlight: [Task<[ScannedEntry], any Error>] = (0..<min(window, pages)).map(fetch)
+        defer { for task in inFlight { task.cancel() } }
+        var next = Int64(inFlight.count)
+        while !inFlight.isEmpty {
+            let page = try await inFlight.removeFirst().value
+            if next < pages {
+                inFlight.append(fetch(next))
+                next += 1
+            }
             for entry in page where try !body(entry) { return }
-            after = last.sequence
         }
     }
 
-    static func scanPage(_ db: Database, after sequence: Int64, limit: Int) throws -> [ScannedEntry] {
-        let statement = try db.cachedStatement(sql: "SELECT \(columns) FROM events WHERE seq > ? ORDER BY seq LIMIT ?")
-        try statement.setArguments([sequence, limit])
+    static func scanPage(_ db: Database, after sequence: Int64, through last: Int64) throws -> [ScannedEntry] {
+        let statement = try db.cachedStatement(sql: "SELECT \(columns) FROM events WHERE seq > ? AND seq <= ? ORDER BY seq")
+        try statement.setArguments([sequence, last])
         let raw = statement.sqliteStatement
         var page = [ScannedEntry]()
-        page.reserveCapacity(limit)
+        page.reserveCapacity(Int(clamping: min(last &- sequence, 65_536)))
         var encoder = CanonicalRowEncoder()
         defer { sqlite3_reset(raw) }
         while true {
@@ -58,7 +77,8 @@ extension JournalStore {
                 let entry = try Self.slowEntry(db, sequence: sequence)
                 matches = CanonicalEncoding.hash(of: entry.event, sequence: entry.sequence, previousHash: entry.previousHash) == entry.hash
             }
-            page.append(ScannedEntry(sequence: sequence, previousHash: previous, hash: stored, contentsMatch: matches))
+            page.append(ScannedEntry(
+                sequence: sequence, previousHash: previous, hash: stored, contentsMatch: matches, leafHash: MerkleTree.leafHash(entryHash: stored)))
         }
         return page
     }
