@@ -13,8 +13,10 @@ public enum Gateway {
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
         let metrics = GatewayMetrics()
         let store = try JournalStore(path: configuration.journalPath, busyTimeout: configuration.journalBusyTimeout)
+        // A step of the system clock becomes a clock.jump event (PCI DSS 10.6).
+        let clockWatch = ClockJumpDetector(wall: SystemWallClock(), tolerance: configuration.clock.jumpTolerance, node: configuration.node)
         let journal = try await SQLiteJournal(
-            store: store, maxBatch: configuration.journalMaxBatch, metrics: metrics.journal, logger: logger)
+            store: store, maxBatch: configuration.journalMaxBatch, metrics: metrics.journal, logger: logger, clockWatch: clockWatch)
         let client = HTTPClient(
             eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
             configuration: HTTPCustomerSource.clientConfiguration(for: configuration.crm))
