@@ -17,9 +17,10 @@ public enum Gateway {
         let clockWatch = ClockJumpDetector(wall: SystemWallClock(), tolerance: configuration.clock.jumpTolerance, node: configuration.node)
         let journal = try await SQLiteJournal(
             store: store, maxBatch: configuration.journalMaxBatch, metrics: metrics.journal, logger: logger, clockWatch: clockWatch)
-        let client = HTTPClient(
-            eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
-            configuration: HTTPCustomerSource.clientConfiguration(for: configuration.crm))
+        var crmClient = HTTPCustomerSource.clientConfiguration(for: configuration.crm)
+        // As many CRM connections as reads may be in flight: past the cap reads are refused, not queued.
+        crmClient.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(8, configuration.limits.maxConcurrentUpstream)
+        let client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: crmClient)
         let customers = HTTPCustomerSource(configuration: configuration.crm, client: client, logger: logger)
         let sinks = configuration.sinks.map { SinkFactory.make($0, in: configuration, client: client, logger: logger) }
         var services: [any Service] = [HTTPClientService(client: client)]
