@@ -13,11 +13,14 @@ public enum Gateway {
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
         let metrics = GatewayMetrics()
         let store = try JournalStore(path: configuration.journalPath, busyTimeout: configuration.journalBusyTimeout)
+        // A step of the system clock becomes a clock.jump event (PCI DSS 10.6).
+        let clockWatch = ClockJumpDetector(wall: SystemWallClock(), tolerance: configuration.clock.jumpTolerance, node: configuration.node)
         let journal = try await SQLiteJournal(
-            store: store, maxBatch: configuration.journalMaxBatch, metrics: metrics.journal, logger: logger)
-        let client = HTTPClient(
-            eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
-            configuration: HTTPCustomerSource.clientConfiguration(for: configuration.crm))
+            store: store, maxBatch: configuration.journalMaxBatch, metrics: metrics.journal, logger: logger, clockWatch: clockWatch)
+        var crmClient = HTTPCustomerSource.clientConfiguration(for: configuration.crm)
+        // As many CRM connections as reads may be in flight: past the cap reads are refused, not queued.
+        crmClient.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(8, configuration.limits.maxConcurrentUpstream)
+        let client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: crmClient)
         let customers = HTTPCustomerSource(configuration: configuration.crm, client: client, logger: logger)
         let sinks = configuration.sinks.map { SinkFactory.make($0, in: configuration, client: client, logger: logger) }
         var services: [any Service] = [HTTPClientService(client: client)]

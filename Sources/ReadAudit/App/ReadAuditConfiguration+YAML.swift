@@ -7,7 +7,8 @@ extension ReadAuditConfiguration {
         let top = try YAMLMap(root, path: "")
         try top.allowOnly([
             "node", "dataDirectory", "listen", "logLevel", "journal", "request", "crm", "masks", "credentials", "sinks", "pseudonymKey",
-            "genesys", "checks", "detection", "responders", "adminCredentials", "checkpoints", "keysDirectory", "reports", "directory", "retention",
+            "genesys", "checks", "detection", "responders", "adminCredentials", "checkpoints", "keysDirectory", "reports", "directory",
+            "retention", "admin", "proxy", "limits", "clock",
         ])
         if let value = try top.string("keysDirectory") { keysDirectory = value }
         if let map = try top.map("checkpoints") {
@@ -19,6 +20,7 @@ extension ReadAuditConfiguration {
         try applyDetection(top, environment: environment, resolvingSecrets: resolvingSecrets)
         try applyReports(top, baseDirectory: baseDirectory)
         try applyRetention(top)
+        try applyHardening(top, baseDirectory: baseDirectory)
         if top.keys.contains("pseudonymKey") {
             pseudonymKey = resolvingSecrets ? try Self.secret(top, "pseudonymKey", environment: environment) : Secret("")
         }
@@ -28,7 +30,7 @@ extension ReadAuditConfiguration {
         }
         if let value = try top.string("logLevel") { logLevel = value }
         if let listen = try top.map("listen") {
-            try listen.allowOnly(["host", "port"])
+            try listen.allowOnly(["host", "port", "tls"])
             if let value = try listen.string("host") { host = value }
             if let value = try listen.int("port") { port = value }
         }

@@ -40,6 +40,16 @@ public struct ReadAuditConfiguration: Sendable {
     public var reports = ReportSettings()
     /// Hot window, archive segments and purging (`retention:`); see ReadAuditConfiguration+Retention.swift.
     public var retention = RetentionConfiguration()
+    /// TLS on the gateway's listener (`listen.tls`); nil serves plain HTTP (behind a TLS-terminating proxy).
+    public var tls: TLSSettings?
+    /// A separate admin listener (`admin:`); nil serves the admin API on the gateway's listener.
+    public var admin: AdminListenerSettings?
+    /// Trusted proxies and their forwarded-address header (`proxy:`).
+    public var proxy = ProxySettings()
+    /// Abuse limits (`limits:`).
+    public var limits = LimitSettings()
+    /// Clock-jump detection (`clock:`).
+    public var clock = ClockSettings()
 
     /// The embedded defaults: a data directory, SQLite journal, file sink, no credentials, no CRM.
     public init(dataDirectory: String = "./readaudit-data") {
@@ -179,5 +189,6 @@ extension ReadAuditConfiguration {
             throw ConfigurationError("checkpoints.everyEvents and checkpoints.intervalSeconds must be positive")
         }
         guard (1024...1_048_576).contains(maxBodyBytes) else { throw ConfigurationError("request.maxBodyBytes must be between 1024 and 1048576") }
+        try validateHardening()
     }
 }

@@ -3,7 +3,8 @@ import Hummingbird
 /// The admin API's routes under `/admin/v1`, behind the admin credentials (never the integration ones).
 /// Every request, refused ones included, is an `admin.request` event; see `AdminGate`.
 func addAdminRoutes(
-    to router: Router<GatewayRequestContext>, configuration: ReadAuditConfiguration, ports: GatewayPorts, recorder: EventRecorder
+    to router: Router<GatewayRequestContext>, configuration: ReadAuditConfiguration, ports: GatewayPorts, recorder: EventRecorder,
+    guards: RequestGuards? = nil
 ) {
     let gate = AdminGate(credentials: configuration.adminCredentials, recorder: recorder)
     let denyList = DenyListController(denyList: ports.denyList, gate: gate)
@@ -15,7 +16,8 @@ func addAdminRoutes(
     let admin = router.group("/admin/v1")
         .add(middleware: CallerAuthenticationMiddleware(
             authenticator: CallerAuthenticator(credentials: configuration.adminCredentials.map(\.credential)), recorder: recorder,
-            action: .adminRequest, describeRefused: { request in ["path": String(request.uri.path.prefix(256)), "method": request.method.rawValue] }))
+            action: .adminRequest, describeRefused: { request in ["path": String(request.uri.path.prefix(256)), "method": request.method.rawValue] },
+            guards: guards))
         .group(context: AuthenticatedContext.self)
     admin.get("/deny-list") { request, context in await denyList.list(request, context: context) }
     admin.post("/deny-list") { request, context in await denyList.block(request, context: context) }

@@ -19,6 +19,8 @@ public struct GatewayPorts: Sendable {
     public var interactions: InteractionRegistry
     /// Genesys token revocation, when Genesys is configured (responders).
     public var tokenRevoker: (any TokenRevoker)?
+    /// Elapsed time for the abuse limits (tests inject a manual one).
+    public var monotonic: any MonotonicClock = SystemMonotonicClock()
 
     public init(
         journal: SQLiteJournal, customers: any CustomerSource, sinks: [ConfiguredSink], clock: any WallClock = SystemWallClock(),
@@ -42,6 +44,7 @@ public func buildApplication(
     configuration: ReadAuditConfiguration, ports: GatewayPorts, logger: Logger
 ) throws -> some ApplicationProtocol {
     let recorder = EventRecorder(journal: ports.journal, node: configuration.node, clock: ports.clock)
+    let guards = RequestGuards(configuration: configuration, clock: ports.monotonic)
     let controller = CustomerDataController(
         validator: try CustomerDataRequestValidator(customerIdPattern: configuration.customerIdPattern),
         customers: ports.customers,
@@ -51,11 +54,13 @@ public func buildApplication(
         checks: InlineChecks(configuration: configuration.checks),
         denyList: ports.denyList,
         interactions: ports.interactions,
-        watchFields: configuration.detection.enabled && configuration.detection.watchList.enabled ? configuration.detection.watchList.crmFields : [])
+        watchFields: configuration.detection.enabled && configuration.detection.watchList.enabled ? configuration.detection.watchList.crmFields : [],
+        upstream: guards.upstream)
     let interactionEvents = InteractionEventsController(registry: ports.interactions, recorder: recorder)
     let authenticator = CallerAuthenticator(credentials: configuration.credentials)
 
     let router = Router(context: GatewayRequestContext.self)
+    router.add(middleware: ClientAddressMiddleware(resolver: guards.addresses))
     router.add(middleware: RequestMetricsMiddleware(metrics: ports.metrics))
     router.get("/healthz") { _, _ in Response.json(#"{"status":"ok"}"#) }
     router.get("/readyz") { _, _ -> Response in
@@ -81,15 +86,22 @@ public func buildApplication(
             body: .init(byteBuffer: ByteBuffer(string: ports.metrics.render())))
     }
     router.group("/v1/customer-data")
-        .add(middleware: CallerAuthenticationMiddleware(authenticator: authenticator, recorder: recorder, action: .customerRead))
+        .add(middleware: CallerAuthenticationMiddleware(authenticator: authenticator, recorder: recorder, action: .customerRead, guards: guards))
         .group(context: AuthenticatedContext.self)
         .post { request, context in await controller.read(request, context: context) }
     router.group("/v1/interactions")
-        .add(middleware: CallerAuthenticationMiddleware(authenticator: authenticator, recorder: recorder, action: .interactionEvent))
+        .add(middleware: CallerAuthenticationMiddleware(authenticator: authenticator, recorder: recorder, action: .interactionEvent, guards: guards))
         .group(context: AuthenticatedContext.self)
         .post("/events") { request, context in await interactionEvents.receive(request, context: context) }
 
-    addAdminRoutes(to: router, configuration: configuration, ports: ports, recorder: recorder)
+    // With a separate admin listener the gateway's own listener serves no /admin route.
+    let reportRejected = rejectedRequestRecorder(recorder, logger: logger)
+    var adminListener: [any Service] = []
+    if let admin = configuration.admin {
+        adminListener = [try makeAdminApplication(admin, configuration: configuration, ports: ports, recorder: recorder, guards: guards, logger: logger)]
+    } else {
+        addAdminRoutes(to: router, configuration: configuration, ports: ports, recorder: recorder, guards: guards)
+    }
 
     let shippers: [any Service] = ports.sinks.map {
         Shipper(
@@ -102,9 +114,10 @@ public func buildApplication(
     let checkpointer: [any Service] = configuration.checkpoints.enabled ? [makeCheckpointer(configuration: configuration, ports: ports, logger: logger)] : []
     var app = Application(
         router: router,
+        server: try .readAudit(tls: configuration.tls, limits: configuration.limits, reportRejected: reportRejected),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "readaudit"),
         services: [ports.journal] + retentionServices(configuration, ports, logger) + ports.services + shippers
-            + detectionServices(configuration, ports, logger) + checkpointer + [lifecycle],
+            + detectionServices(configuration, ports, logger) + checkpointer + [lifecycle] + adminListener,
         logger: logger)
     app.beforeServerStarts { try await lifecycle.recordStart() }
     return app
@@ -135,7 +148,7 @@ struct GatewayLifecycleRecorder: Service {
         let time = recorder.clock.now()
         let entry = try await recorder.journal.append(AuditEventDraft(
             id: .make(at: time), time: time, node: recorder.node, action: .gatewayStart, outcome: .ok,
-            detail: ["version": ReadAuditVersion.current, "listen": "\(configuration.host):\(configuration.port)"]))
+            detail: ["version": ReadAuditVersion.current, "listen": "\(configuration.host):\(configuration.port)"].merging(listenerDetail(configuration)) { a, _ in a }))
         logger.info("Gateway started", metadata: ["event.id": "\(entry.event.id)", "listen": "\(configuration.host):\(configuration.port)"])
     }
 

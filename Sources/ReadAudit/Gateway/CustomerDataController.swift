@@ -14,6 +14,8 @@ struct CustomerDataController: Sendable {
     var interactions = InteractionRegistry(directory: nil)
     /// CRM fields whose truthy value marks a watched customer (`detection.watchList.crmFields`).
     var watchFields: [String] = []
+    /// The cap on CRM calls in flight (503 `overloaded` past it); nil for no cap.
+    var upstream: UpstreamLimiter? = nil
 
     func read(_ request: Request, context: AuthenticatedContext) async -> Response {
         var event = recorder.draft(.customerRead, request: request, source: context.sourceAddress, credential: context.caller.name)
@@ -63,6 +65,8 @@ struct CustomerDataController: Sendable {
         let body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: maxBodyBytes)
+        } catch is RequestReadTimeout {
+            throw GatewayError(.requestTimeout, "The body did not arrive in time.")
         } catch {
             throw GatewayError(.payloadTooLarge, "The body is larger than \(maxBodyBytes) bytes.")
         }
@@ -89,6 +93,16 @@ struct CustomerDataController: Sendable {
             throw refusal
         }
 
+        // Past the cap a read is refused at once: a slow CRM holds at most the cap's worth of requests.
+        if let upstream {
+            guard upstream.tryAcquire() else {
+                context.logger.warning(
+                    "CRM calls in flight are at limits.maxConcurrentUpstream; the read is refused with 503 overloaded. Check the CRM's latency.",
+                    metadata: ["limit": "\(upstream.limit)"])
+                throw GatewayError(.overloaded, "The gateway is at its limit of CRM calls in flight; retry shortly.", retryAfter: 1)
+            }
+        }
+        defer { upstream?.release() }
         let lookup: CustomerLookup
         do {
             lookup = try await customers.customer(id: input.customerId)

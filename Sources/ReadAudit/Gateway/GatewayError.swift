@@ -39,31 +39,43 @@ public struct GatewayError: Error, Sendable, Equatable {
         public static let auditUnavailable = Code("audit_unavailable", .serviceUnavailable)
         public static let notReady = Code("not_ready", .serviceUnavailable)
         public static let internalError = Code("internal_error", .internalServerError)
+        /// The CRM calls in flight are at `limits.maxConcurrentUpstream`; retry after `Retry-After`.
+        public static let overloaded = Code("overloaded", .serviceUnavailable)
+        /// Too many failed authentications from this source address (`limits.authFailures`).
+        public static let tooManyRequests = Code("too_many_requests", .tooManyRequests)
+        /// This credential is over its rate (`limits.rateLimit`).
+        public static let rateLimited = Code("rate_limited", .tooManyRequests)
+        /// The request's body did not arrive within `limits.requestTimeoutMs`.
+        public static let requestTimeout = Code("request_timeout", .requestTimeout)
 
         /// Every code, for documentation and tests.
         public static let all: [Code] = [
             unauthenticated, unsupportedMediaType, payloadTooLarge, invalidJSON, unknownField, missingField,
             invalidType, invalidFormat, interactionNotVerified, agentMismatch, agentBlocked, forbidden, customerNotFound, notBlocked,
-            upstreamError, upstreamTimeout, auditUnavailable, notReady, internalError,
+            upstreamError, upstreamTimeout, auditUnavailable, notReady, internalError, overloaded, tooManyRequests, rateLimited,
+            requestTimeout,
         ]
     }
 
     public var code: Code
     public var message: String
     public var field: String?
+    /// Whole seconds the caller should wait before retrying (`Retry-After`), for 429 and 503 `overloaded`.
+    public var retryAfter: Int?
 
-    public init(_ code: Code, _ message: String, field: String? = nil) {
+    public init(_ code: Code, _ message: String, field: String? = nil, retryAfter: Int? = nil) {
         self.code = code
         self.message = message
         self.field = field
+        self.retryAfter = retryAfter
     }
 
     /// The audit outcome an attempt that failed this way is recorded with.
     public var outcome: AuditOutcome {
         switch code {
-        case .unauthenticated, .interactionNotVerified, .agentMismatch, .agentBlocked, .forbidden: .denied
+        case .unauthenticated, .interactionNotVerified, .agentMismatch, .agentBlocked, .forbidden, .tooManyRequests, .rateLimited: .denied
         case .customerNotFound: .notFound
-        case .upstreamError, .upstreamTimeout, .internalError: .upstreamError
+        case .upstreamError, .upstreamTimeout, .internalError, .overloaded: .upstreamError
         default: .invalid
         }
     }
@@ -88,6 +100,7 @@ public struct GatewayError: Error, Sendable, Equatable {
         headers[.contentType] = "application/json"
         headers[.cacheControl] = "no-store"
         headers[.pragma] = "no-cache"
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
         if code == .unauthenticated {
             headers[.wwwAuthenticate] = "Basic realm=\"readaudit\", Bearer realm=\"readaudit\""
         }

@@ -9,15 +9,18 @@ public struct GatewayRequestContext: RequestContext, RemoteAddressRequestContext
     public let remoteAddress: SocketAddress?
     /// Set by `CallerAuthenticationMiddleware`; read it through `AuthenticatedContext`.
     var caller: CallerCredential?
+    /// The client's address as a trusted proxy stated it; set by `ClientAddressMiddleware`.
+    var forwardedSource: String?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress
         caller = nil
+        forwardedSource = nil
     }
 
-    /// The peer's IP address, as recorded in events.
-    var sourceAddress: String? { remoteAddress?.ipAddress }
+    /// The client's IP address, as recorded in events: the peer's, or the one a trusted proxy forwarded.
+    var sourceAddress: String? { forwardedSource ?? remoteAddress?.ipAddress }
 }
 
 /// The context of a handler behind authentication: the caller is a non-optional field, so a handler

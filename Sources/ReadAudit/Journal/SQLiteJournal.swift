@@ -14,6 +14,8 @@ public final class SQLiteJournal: AuditJournal, Service, @unchecked Sendable {
     private let maxBatch: Int
     private let metrics: JournalMetrics?
     private let logger: Logger
+    /// When set, a step of the wall clock seen before a commit is sealed as a `clock.jump` event ahead of the batch.
+    private let clockWatch: ClockJumpDetector?
 
     // Appends and the writer thread meet here. `condition` guards `pending` and `closed`.
     private let condition = NSCondition()
@@ -42,7 +44,10 @@ public final class SQLiteJournal: AuditJournal, Service, @unchecked Sendable {
         var cancelledWatchers: Set<UInt64> = []
     }
 
-    public init(store: JournalStore, maxBatch: Int = 1024, metrics: JournalMetrics? = nil, logger: Logger) async throws {
+    public init(
+        store: JournalStore, maxBatch: Int = 1024, metrics: JournalMetrics? = nil, logger: Logger, clockWatch: ClockJumpDetector? = nil
+    ) async throws {
+        self.clockWatch = clockWatch
         self.store = store
         self.maxBatch = maxBatch
         self.metrics = metrics
@@ -156,10 +161,18 @@ public final class SQLiteJournal: AuditJournal, Service, @unchecked Sendable {
             let batch = nextBatch()
             if batch.isEmpty { return }
             let started = ContinuousClock.now
+            let jump = clockWatch?.check()
+            let jumpEvents = jump.map { [clockWatch!.draft(for: $0)] } ?? []
             do {
-                let entries = try store.commit(batch.map(\.event))
+                let entries = try store.commit(jumpEvents + batch.map(\.event))
                 metrics?.recordCommit(duration: ContinuousClock.now - started, batchSize: batch.count)
-                for (pending, entry) in zip(batch, entries) { pending.continuation.resume(returning: entry) }
+                if let jump {
+                    clockWatch?.acknowledge(jump)
+                    logger.warning(
+                        "The system clock was stepped; recorded as a clock.jump event. Check the time source (NTP).",
+                        metadata: ["clock.deltaMs": "\(jump.delta / .milliseconds(1))", "event.seq": "\(entries[0].sequence)"])
+                }
+                for (pending, entry) in zip(batch, entries.dropFirst(jumpEvents.count)) { pending.continuation.resume(returning: entry) }
                 publish(head: entries.last?.sequence ?? 0)
             } catch {
                 metrics?.recordFailedCommit()
