@@ -66,6 +66,7 @@ public func buildApplication(
     router.get("/readyz") { _, _ -> Response in
         do {
             try await ports.journal.store.probeWritable(at: ports.clock.now())
+            guard !ports.journal.commitFailedRecently() else { throw JournalError(.commitFailed, detail: "an event commit failed in the last 5 s") }
             // Sinks never make the gateway unready (the journal buffers for them), but they are reported.
             var json = JSONText()
             json.raw(#"{"status":"ready","sinks":{"#)

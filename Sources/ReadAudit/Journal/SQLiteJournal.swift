@@ -25,6 +25,15 @@ public final class SQLiteJournal: AuditJournal, Service, @unchecked Sendable {
     // Readers waiting for new entries (shippers).
     private let watchState = Mutex(WatchState())
 
+    /// When the last commit failed, cleared by the next one that succeeds.
+    private let lastFailure = Mutex<ContinuousClock.Instant?>(nil)
+
+    /// True when an event commit failed within `window` and none has succeeded since. `/readyz` uses it:
+    /// on a nearly full disk its one-row probe can still fit where a batch of events no longer does.
+    public func commitFailedRecently(within window: Duration = .seconds(5)) -> Bool {
+        lastFailure.withLock { failure in failure.map { ContinuousClock.now - $0 < window } ?? false }
+    }
+
     private struct Pending {
         var event: AuditEventDraft
         var continuation: CheckedContinuation<JournalEntry, any Error>
@@ -172,10 +181,12 @@ public final class SQLiteJournal: AuditJournal, Service, @unchecked Sendable {
                         "The system clock was stepped; recorded as a clock.jump event. Check the time source (NTP).",
                         metadata: ["clock.deltaMs": "\(jump.delta / .milliseconds(1))", "event.seq": "\(entries[0].sequence)"])
                 }
+                lastFailure.withLock { $0 = nil }
                 for (pending, entry) in zip(batch, entries.dropFirst(jumpEvents.count)) { pending.continuation.resume(returning: entry) }
                 publish(head: entries.last?.sequence ?? 0)
             } catch {
                 metrics?.recordFailedCommit()
+                lastFailure.withLock { $0 = .now }
                 logger.error(
                     "Journal commit failed; reads are refused with 503 until it can commit again. Check the disk and the journal file's permissions.",
                     metadata: ["journal.path": "\(store.path)", "journal.batch": "\(batch.count)", "error": "\(error)"])
