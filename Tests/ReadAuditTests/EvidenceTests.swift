@@ -187,11 +187,31 @@ import Testing
         }
         #expect(accepted.isEmpty, "altered bytes accepted at offsets \(accepted.prefix(10))")
 
+        // The same proof checked without ReadAudit at all: Python's standard library and openssl.
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("scripts/verify_proof.py").path
+        let independent = try await ChildProcess.run("/usr/bin/env", ["python3", script, proofFile, run.publicKeys])
+        #expect(independent.status == 0 && independent.output.contains("OK: event \(read.event.id)"), "\(independent.output)")
+
         var bent = document
         bent[document.count / 2] ^= 0x01
         try String(decoding: bent, as: UTF8.self).write(toFile: proofFile, atomically: true, encoding: .utf8)
         let refused = try ReadAuditBinary.run(["verify", "--data-dir", offline.path, "--proof", proofFile, "--public-keys", run.publicKeys])
         #expect(refused.status == 1 && refused.stdout.contains("FAILED"), "\(refused.stdout)")
+        // Altered inside the event (its customer id): the independent checker refuses it too.
+        let altered = proved.stdout.replacingOccurrences(of: "\"customer\":\"C-", with: "\"customer\":\"D-")
+        #expect(altered != proved.stdout)
+        try altered.write(toFile: proofFile, atomically: true, encoding: .utf8)
+        let independentRefusal = try await ChildProcess.run("/usr/bin/env", ["python3", script, proofFile, run.publicKeys])
+        #expect(independentRefusal.status == 1 && independentRefusal.output.contains("FAILED"), "\(independentRefusal.output)")
+        // A checkpoint whose signed time was changed: only the signature can tell, and openssl does.
+        let retimed = try #require(proved.stdout.range(of: #""signedAt":"\d"#, options: .regularExpression))
+        var resigned = proved.stdout
+        let digit = resigned[resigned.index(before: retimed.upperBound)]
+        resigned.replaceSubrange(resigned.index(before: retimed.upperBound)..<retimed.upperBound, with: digit == "1" ? "2" : "1")
+        try resigned.write(toFile: proofFile, atomically: true, encoding: .utf8)
+        let badSignature = try await ChildProcess.run("/usr/bin/env", ["python3", script, proofFile, run.publicKeys])
+        #expect(badSignature.status == 1 && badSignature.output.contains("signature is invalid"), "\(badSignature.output)")
 
         // Producing the proof was itself recorded.
         let recorded = try await JournalStore(path: run.journal, readOnly: true).entries(after: 0, limit: 1000)
