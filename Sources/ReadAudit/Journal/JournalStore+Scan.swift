@@ -55,7 +55,7 @@ extension JournalStore {
         let raw = statement.sqliteStatement
         var page = [ScannedEntry]()
         page.reserveCapacity(Int(clamping: min(last &- sequence, 65_536)))
-        var encoder = CanonicalRowEncoder()
+        let encoder = CanonicalRowEncoder()
         defer { sqlite3_reset(raw) }
         while true {
             let code = sqlite3_step(raw)
@@ -101,21 +101,23 @@ extension JournalStore {
 
 /// Builds `CanonicalEncoding` v1 bytes from a statement's current row, for rows exactly as the gateway
 /// writes them. Returns nil for anything else (the caller then decodes the row in full).
-struct CanonicalRowEncoder {
-    private var out = [UInt8]()
+final class CanonicalRowEncoder {
+    // One growable buffer reused for every row: no allocation, no copy-on-write checks per byte.
+    private var buffer: UnsafeMutableRawBufferPointer
+    private var count = 0
     private var pairs: [(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)] = []
     private static let tag = Array(CanonicalEncoding.versionTag.utf8)
 
-    init() { out.reserveCapacity(1024) }
+    init() { buffer = .allocate(byteCount: 4096, alignment: 8) }
+    deinit { buffer.deallocate() }
 
     /// SHA-256 of the bytes the last successful `encode` built.
-    func hash() -> ChainHash { out.withUnsafeBytes { ChainHash(SHA256.hash(data: $0)) } }
+    func hash() -> ChainHash { ChainHash(SHA256.hash(data: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))) }
 
     /// Builds the row's canonical encoding in place; false when the row is not as the gateway writes rows.
-    mutating func encode(_ raw: SQLiteStatement, sequence: Int64) -> Bool {
-        out.removeAll(keepingCapacity: true)
-        appendUInt32(UInt32(Self.tag.count))
-        out.append(contentsOf: Self.tag)
+    func encode(_ raw: SQLiteStatement, sequence: Int64) -> Bool {
+        count = 0
+        Self.tag.withUnsafeBytes { appendBytes($0) }
         appendInt64(sequence)
         guard text(raw, 1), sqlite3_column_type(raw, 2) == SQLITE_INTEGER else { return false }
         appendInt64(sqlite3_column_int64(raw, 2))
@@ -127,21 +129,44 @@ struct CanonicalRowEncoder {
         return true
     }
 
-    private mutating func appendUInt32(_ value: UInt32) {
-        out.append(UInt8(truncatingIfNeeded: value >> 24))
-        out.append(UInt8(truncatingIfNeeded: value >> 16))
-        out.append(UInt8(truncatingIfNeeded: value >> 8))
-        out.append(UInt8(truncatingIfNeeded: value))
+    private func reserve(_ extra: Int) {
+        guard count + extra > buffer.count else { return }
+        let grown = UnsafeMutableRawBufferPointer.allocate(byteCount: max(buffer.count * 2, count + extra), alignment: 8)
+        grown.copyMemory(from: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+        buffer.deallocate()
+        buffer = grown
     }
 
-    private mutating func appendInt64(_ value: Int64) {
-        let bits = UInt64(bitPattern: value)
-        for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: bits >> UInt64(shift))) }
+    private func appendByte(_ byte: UInt8) {
+        reserve(1)
+        buffer[count] = byte
+        count += 1
     }
 
-    private mutating func appendBytes(_ bytes: UnsafeRawBufferPointer) {
-        appendUInt32(UInt32(bytes.count))
-        out.append(contentsOf: bytes)
+    private func appendUInt32(_ value: UInt32) {
+        reserve(4)
+        buffer.storeBytes(of: value.bigEndian, toByteOffset: count, as: UInt32.self)
+        count += 4
+    }
+
+    private func setUInt32(_ value: UInt32, at offset: Int) {
+        buffer.storeBytes(of: value.bigEndian, toByteOffset: offset, as: UInt32.self)
+    }
+
+    private func appendInt64(_ value: Int64) {
+        reserve(8)
+        buffer.storeBytes(of: UInt64(bitPattern: value).bigEndian, toByteOffset: count, as: UInt64.self)
+        count += 8
+    }
+
+    private func appendBytes(_ bytes: UnsafeRawBufferPointer) {
+        reserve(4 + bytes.count)
+        buffer.storeBytes(of: UInt32(bytes.count).bigEndian, toByteOffset: count, as: UInt32.self)
+        count += 4
+        if let base = bytes.baseAddress, bytes.count > 0 {
+            (buffer.baseAddress! + count).copyMemory(from: base, byteCount: bytes.count)
+            count += bytes.count
+        }
     }
 
     private func column(_ raw: SQLiteStatement, _ index: Int32) -> UnsafeRawBufferPointer {
@@ -150,19 +175,19 @@ struct CanonicalRowEncoder {
         return UnsafeRawBufferPointer(start: pointer, count: count)
     }
 
-    private mutating func text(_ raw: SQLiteStatement, _ index: Int32) -> Bool {
+    private func text(_ raw: SQLiteStatement, _ index: Int32) -> Bool {
         guard sqlite3_column_type(raw, index) == SQLITE_TEXT else { return false }
         appendBytes(column(raw, index))
         return true
     }
 
-    private mutating func optional(_ raw: SQLiteStatement, _ index: Int32) -> Bool {
+    private func optional(_ raw: SQLiteStatement, _ index: Int32) -> Bool {
         switch sqlite3_column_type(raw, index) {
         case SQLITE_NULL:
-            out.append(0)
+            appendByte(0)
             return true
         case SQLITE_TEXT:
-            out.append(1)
+            appendByte(1)
             appendBytes(column(raw, index))
             return true
         default: return false
@@ -185,16 +210,16 @@ struct CanonicalRowEncoder {
     }
 
     /// `["a","b"]` exactly as JSONText writes it.
-    private mutating func list(_ raw: SQLiteStatement, _ index: Int32) -> Bool {
+    private func list(_ raw: SQLiteStatement, _ index: Int32) -> Bool {
         guard sqlite3_column_type(raw, index) == SQLITE_TEXT else { return false }
         let bytes = column(raw, index)
         guard bytes.count >= 2, bytes[0] == UInt8(ascii: "["), bytes[bytes.count - 1] == UInt8(ascii: "]") else { return false }
-        let countAt = out.count
+        let countAt = count
         appendUInt32(0)
-        var count: UInt32 = 0
+        var items: UInt32 = 0
         var position = 1
         while position < bytes.count - 1 {
-            if count > 0 {
+            if items > 0 {
                 guard bytes[position] == UInt8(ascii: ",") else { return false }
                 position += 1
             }
@@ -202,18 +227,15 @@ struct CanonicalRowEncoder {
             position += 1
             guard let item = Self.plainString(bytes, &position) else { return false }
             appendBytes(item)
-            count += 1
+            items += 1
         }
         guard position == bytes.count - 1 else { return false }
-        out[countAt] = UInt8(truncatingIfNeeded: count >> 24)
-        out[countAt + 1] = UInt8(truncatingIfNeeded: count >> 16)
-        out[countAt + 2] = UInt8(truncatingIfNeeded: count >> 8)
-        out[countAt + 3] = UInt8(truncatingIfNeeded: count)
+        setUInt32(items, at: countAt)
         return true
     }
 
     /// `{"k":"v"}` exactly as JSONText writes it: keys strictly ascending in UTF-8 byte order.
-    private mutating func map(_ raw: SQLiteStatement, _ index: Int32) -> Bool {
+    private func map(_ raw: SQLiteStatement, _ index: Int32) -> Bool {
         guard sqlite3_column_type(raw, index) == SQLITE_TEXT else { return false }
         let bytes = column(raw, index)
         guard bytes.count >= 2, bytes[0] == UInt8(ascii: "{"), bytes[bytes.count - 1] == UInt8(ascii: "}") else { return false }
