@@ -9,10 +9,18 @@ public struct JournalMerkleSource: MerkleSubtreeSource {
     let db: Database
     /// Leaf hashes the `events` table no longer holds (archived entries), or nil when unknown.
     let archivedLeaves: (@Sendable (_ first: Int64, _ count: Int64) throws -> [ChainHash]?)?
+    /// Blocks of 256 leaves or tier nodes already read: a proof's siblings below one level share a block, so
+    /// a whole audit path costs a handful of queries instead of one per sibling.
+    private let cache = BlockCache()
 
     public init(db: Database, archivedLeaves: (@Sendable (_ first: Int64, _ count: Int64) throws -> [ChainHash]?)? = nil) {
         self.db = db
         self.archivedLeaves = archivedLeaves
+    }
+
+    final class BlockCache {
+        var leaves: [Int64: [ChainHash]] = [:]
+        var nodes: [Int: [Int64: [ChainHash?]]] = [:]
     }
 
     static let tiers = [16, 8]
@@ -37,6 +45,20 @@ public struct JournalMerkleSource: MerkleSubtreeSource {
     }
 
     private func stored(tier: Int, first: Int64, count: Int64) throws -> [ChainHash?] {
+        let block = first >> 8
+        if count <= 256, (first + count - 1) >> 8 == block {
+            let nodes = try cache.nodes[tier]?[block] ?? {
+                let read = try storedRange(tier: tier, first: block << 8, count: 256)
+                cache.nodes[tier, default: [:]][block] = read
+                return read
+            }()
+            let offset = Int(first - (block << 8))
+            return Array(nodes[offset..<(offset + Int(count))])
+        }
+        return try storedRange(tier: tier, first: first, count: count)
+    }
+
+    private func storedRange(tier: Int, first: Int64, count: Int64) throws -> [ChainHash?] {
         var nodes = [ChainHash?](repeating: nil, count: Int(count))
         let statement = try db.cachedStatement(sql: "SELECT idx, hash FROM merkle_nodes WHERE level = ? AND idx >= ? AND idx < ?")
         let rows = try Row.fetchCursor(statement, arguments: [tier, first, first + count])
@@ -50,6 +72,25 @@ public struct JournalMerkleSource: MerkleSubtreeSource {
 
     /// Leaf hashes of leaves `first ..< first + count` (entries `first + 1 ... first + count`).
     public func leafHashes(first: Int64, count: Int64) throws -> [ChainHash] {
+        let block = first >> 8
+        if count <= 256, (first + count - 1) >> 8 == block {
+            let leaves = try cache.leaves[block] ?? {
+                // The block's leaves that exist (the newest block may be partial).
+                let read = try presentLeaves(first: block << 8, count: 256)
+                cache.leaves[block] = read
+                return read
+            }()
+            let offset = Int(first - (block << 8))
+            if offset + Int(count) <= leaves.count { return Array(leaves[offset..<(offset + Int(count))]) }
+        }
+        let leaves = try presentLeaves(first: first, count: count)
+        if leaves.count == Int(count) { return leaves }
+        if let archivedLeaves, let archived = try archivedLeaves(first, count), archived.count == Int(count) { return archived }
+        throw MerkleError.missingLeaves(first: first, count: count)
+    }
+
+    /// The leaf hashes of the contiguous entries from `first + 1` on, up to `count` of them.
+    private func presentLeaves(first: Int64, count: Int64) throws -> [ChainHash] {
         var leaves = [ChainHash]()
         leaves.reserveCapacity(Int(count))
         let statement = try db.cachedStatement(sql: "SELECT seq, hash FROM events WHERE seq > ? AND seq <= ? ORDER BY seq")
@@ -62,9 +103,7 @@ public struct JournalMerkleSource: MerkleSubtreeSource {
             leaves.append(MerkleTree.leafHash(entryHash: hash))
             expected += 1
         }
-        if leaves.count == Int(count) { return leaves }
-        if let archivedLeaves, let archived = try archivedLeaves(first, count), archived.count == Int(count) { return archived }
-        throw MerkleError.missingLeaves(first: first, count: count)
+        return leaves
     }
 }
 

@@ -55,8 +55,11 @@ extension JournalStore {
         let raw = statement.sqliteStatement
         var page = [ScannedEntry]()
         page.reserveCapacity(Int(clamping: min(last &- sequence, 65_536)))
-        let encoder = CanonicalRowEncoder()
-        defer { sqlite3_reset(raw) }
+        var encoder = CanonicalRowEncoder()
+        defer {
+            sqlite3_reset(raw)
+            encoder.release()
+        }
         while true {
             let code = sqlite3_step(raw)
             if code == SQLITE_DONE { break }
@@ -101,21 +104,23 @@ extension JournalStore {
 
 /// Builds `CanonicalEncoding` v1 bytes from a statement's current row, for rows exactly as the gateway
 /// writes them. Returns nil for anything else (the caller then decodes the row in full).
-final class CanonicalRowEncoder {
-    // One growable buffer reused for every row: no allocation, no copy-on-write checks per byte.
+struct CanonicalRowEncoder {
+    // One growable buffer reused for every row: no allocation, no copy-on-write checks per byte. A struct,
+    // so its accesses are checked statically (a class pays a runtime exclusivity check per access); the
+    // owner calls `release()`.
     private var buffer: UnsafeMutableRawBufferPointer
     private var count = 0
     private var pairs: [(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)] = []
     private static let tag = Array(CanonicalEncoding.versionTag.utf8)
 
     init() { buffer = .allocate(byteCount: 4096, alignment: 8) }
-    deinit { buffer.deallocate() }
+    func release() { buffer.deallocate() }
 
     /// SHA-256 of the bytes the last successful `encode` built.
     func hash() -> ChainHash { ChainHash(SHA256.hash(data: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))) }
 
     /// Builds the row's canonical encoding in place; false when the row is not as the gateway writes rows.
-    func encode(_ raw: SQLiteStatement, sequence: Int64) -> Bool {
+    mutating func encode(_ raw: SQLiteStatement, sequence: Int64) -> Bool {
         count = 0
         Self.tag.withUnsafeBytes { appendBytes($0) }
         appendInt64(sequence)
@@ -129,7 +134,7 @@ final class CanonicalRowEncoder {
         return true
     }
 
-    private func reserve(_ extra: Int) {
+    private mutating func reserve(_ extra: Int) {
         guard count + extra > buffer.count else { return }
         let grown = UnsafeMutableRawBufferPointer.allocate(byteCount: max(buffer.count * 2, count + extra), alignment: 8)
         grown.copyMemory(from: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
@@ -137,13 +142,13 @@ final class CanonicalRowEncoder {
         buffer = grown
     }
 
-    private func appendByte(_ byte: UInt8) {
+    private mutating func appendByte(_ byte: UInt8) {
         reserve(1)
         buffer[count] = byte
         count += 1
     }
 
-    private func appendUInt32(_ value: UInt32) {
+    private mutating func appendUInt32(_ value: UInt32) {
         reserve(4)
         buffer.storeBytes(of: value.bigEndian, toByteOffset: count, as: UInt32.self)
         count += 4
@@ -153,13 +158,13 @@ final class CanonicalRowEncoder {
         buffer.storeBytes(of: value.bigEndian, toByteOffset: offset, as: UInt32.self)
     }
 
-    private func appendInt64(_ value: Int64) {
+    private mutating func appendInt64(_ value: Int64) {
         reserve(8)
         buffer.storeBytes(of: UInt64(bitPattern: value).bigEndian, toByteOffset: count, as: UInt64.self)
         count += 8
     }
 
-    private func appendBytes(_ bytes: UnsafeRawBufferPointer) {
+    private mutating func appendBytes(_ bytes: UnsafeRawBufferPointer) {
         reserve(4 + bytes.count)
         buffer.storeBytes(of: UInt32(bytes.count).bigEndian, toByteOffset: count, as: UInt32.self)
         count += 4
@@ -175,13 +180,13 @@ final class CanonicalRowEncoder {
         return UnsafeRawBufferPointer(start: pointer, count: count)
     }
 
-    private func text(_ raw: SQLiteStatement, _ index: Int32) -> Bool {
+    private mutating func text(_ raw: SQLiteStatement, _ index: Int32) -> Bool {
         guard sqlite3_column_type(raw, index) == SQLITE_TEXT else { return false }
         appendBytes(column(raw, index))
         return true
     }
 
-    private func optional(_ raw: SQLiteStatement, _ index: Int32) -> Bool {
+    private mutating func optional(_ raw: SQLiteStatement, _ index: Int32) -> Bool {
         switch sqlite3_column_type(raw, index) {
         case SQLITE_NULL:
             appendByte(0)
@@ -210,7 +215,7 @@ final class CanonicalRowEncoder {
     }
 
     /// `["a","b"]` exactly as JSONText writes it.
-    private func list(_ raw: SQLiteStatement, _ index: Int32) -> Bool {
+    private mutating func list(_ raw: SQLiteStatement, _ index: Int32) -> Bool {
         guard sqlite3_column_type(raw, index) == SQLITE_TEXT else { return false }
         let bytes = column(raw, index)
         guard bytes.count >= 2, bytes[0] == UInt8(ascii: "["), bytes[bytes.count - 1] == UInt8(ascii: "]") else { return false }
@@ -235,7 +240,7 @@ final class CanonicalRowEncoder {
     }
 
     /// `{"k":"v"}` exactly as JSONText writes it: keys strictly ascending in UTF-8 byte order.
-    private func map(_ raw: SQLiteStatement, _ index: Int32) -> Bool {
+    private mutating func map(_ raw: SQLiteStatement, _ index: Int32) -> Bool {
         guard sqlite3_column_type(raw, index) == SQLITE_TEXT else { return false }
         let bytes = column(raw, index)
         guard bytes.count >= 2, bytes[0] == UInt8(ascii: "{"), bytes[bytes.count - 1] == UInt8(ascii: "}") else { return false }
