@@ -83,7 +83,7 @@ enum ConsoleTemplates {
         {{> head}}
         <form method="get" action="/console/customers" class="search" role="search">
         <p><label for="customer">Customer id</label>
-        <input id="customer" name="customer" value="{{customer}}" required maxlength="128">
+        <input id="customer" name="customer" value="{{customer}}" required maxlength="128" size="30">
         <label for="view">View</label>
         <select id="view" name="view">
         <option value="internal"{{#internal}} selected{{/internal}}>Internal (who looked)</option>
@@ -129,7 +129,7 @@ enum ConsoleTemplates {
         {{> head}}
         <form method="get" action="/console/agents" class="search" role="search">
         <p><label for="agent">Agent id</label>
-        <input id="agent" name="agent" value="{{agent}}" required maxlength="128">
+        <input id="agent" name="agent" value="{{agent}}" required maxlength="128" size="40">
         <button type="submit">Show activity</button></p>
         </form>
         {{#searched}}
