@@ -281,7 +281,14 @@ public final class HeadlessChromium: @unchecked Sendable {
         try writeAll(fd, Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n\r\n".utf8))
         var response: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
+        // Chromium keeps the connection open whatever `Connection: close` says: read up to Content-Length.
         while true {
+            if let end = response.firstRange(of: Array("\r\n\r\n".utf8)) {
+                let head = String(decoding: response[..<end.lowerBound], as: UTF8.self).lowercased()
+                let length = head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
+                    .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) }
+                if let length, response.count - end.upperBound >= length { return Array(response[end.upperBound...].prefix(length)) }
+            }
             let count = Glibc.read(fd, &chunk, chunk.count)
             if count <= 0 { break }
             response.append(contentsOf: chunk[..<count])
