@@ -160,6 +160,7 @@ extension ConsoleController {
             for (_, checkpoint) in try await store.checkpointEvents() {
                 if let checkpoint { newest[checkpoint.node] = checkpoint }
             }
+            page["hasCheckpoints"] = !newest.isEmpty
             page["checkpoints"] = newest.values.sorted { $0.node < $1.node }.map { checkpoint -> [String: Any] in
                 [
                     "node": checkpoint.node, "size": checkpoint.size, "time": checkpoint.time.description, "keyID": checkpoint.keyID,

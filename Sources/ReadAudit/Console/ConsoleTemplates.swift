@@ -221,10 +221,10 @@ enum ConsoleTemplates {
         <button type="submit" id="verify-now">Verify now</button>
         </form>
         <h2>Last signed checkpoint per node</h2>
-        <table id="checkpoints"><thead><tr><th scope="col">Node</th><th scope="col">Entries signed</th><th scope="col">Signed at (UTC)</th><th scope="col">Key</th><th scope="col">Chain head</th></tr></thead>
+        {{#hasCheckpoints}}<table id="checkpoints"><thead><tr><th scope="col">Node</th><th scope="col">Entries signed</th><th scope="col">Signed at (UTC)</th><th scope="col">Key</th><th scope="col">Chain head</th></tr></thead>
         <tbody>{{#checkpoints}}<tr><td>{{node}}</td><td>{{size}}</td><td>{{time}}</td><td class="mono">{{keyID}}</td><td class="mono">{{head}}</td></tr>
-        {{/checkpoints}}</tbody></table>
-        {{^checkpoints}}<p>No signed checkpoint yet (the checkpointer signs every 10,000 events or 60 s when enabled).</p>{{/checkpoints}}
+        {{/checkpoints}}</tbody></table>{{/hasCheckpoints}}
+        {{^hasCheckpoints}}<p>No signed checkpoint yet (the checkpointer signs every 10,000 events or 60 s when enabled).</p>{{/hasCheckpoints}}
         {{> foot}}
         """
 
