@@ -75,7 +75,7 @@ enum ConsoleTemplates {
         <input id="key" name="key" type="password" autocomplete="current-password" required maxlength="512"></p>
         <p><button type="submit">Sign in</button></p>
         </form>
-        <p class="hint">Use an admin credential (<code>readaudit keys create --admin</code>). Sessions end after {{idleMinutes}} minutes idle and {{absoluteHours}} hours in all.</p>
+        <p class="hint">Use an admin credential (<code>adminCredentials</code> in the configuration; keys from <code>readaudit keys create</code>). Sessions end after {{idleMinutes}} minutes idle and {{absoluteHours}} hours in all.</p>
         {{> foot}}
         """
 
