@@ -15,6 +15,8 @@ installed zlib1g-dev || need_packages+=(zlib1g-dev)
 installed rsyslog || need_packages+=(rsyslog)
 installed rsyslog-gnutls || need_packages+=(rsyslog-gnutls)
 installed openssl || need_packages+=(openssl)
+# The web console's browser tests drive a real headless Chromium over the DevTools protocol (issue 9).
+installed chromium || need_packages+=(chromium)
 if [ ${#need_packages[@]} -gt 0 ]; then
   echo "Installing ${need_packages[*]} from Debian's packages" >&2
   if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi

@@ -28,4 +28,5 @@ func addAdminRoutes(
     admin.get("/reports/agent/:agentId") { request, context in await queries.agentReport(request, context: context) }
     admin.get("/verification") { request, context in await verification.status(request, context: context) }
     admin.post("/verification") { request, context in await verification.run(request, context: context) }
+    addConsoleRoutes(to: router, configuration: configuration, ports: ports, recorder: recorder, guards: guards)
 }

@@ -43,10 +43,16 @@ struct AdminAnswer: Sendable {
 struct AdminGate: Sendable {
     let roles: [String: AdminRole]
     let recorder: EventRecorder
+    /// How a refusal is answered: JSON for the API, an HTML page for the console.
+    let failureResponse: @Sendable (GatewayError, HTTPFields) -> Response
 
-    init(credentials: [AdminCredential], recorder: EventRecorder) {
+    init(
+        credentials: [AdminCredential], recorder: EventRecorder,
+        failureResponse: @escaping @Sendable (GatewayError, HTTPFields) -> Response = { $0.response(extraHeaders: $1) }
+    ) {
         roles = Dictionary(credentials.map { ($0.credential.name, $0.role) }, uniquingKeysWith: { first, _ in first })
         self.recorder = recorder
+        self.failureResponse = failureResponse
     }
 
     func handle(
@@ -92,9 +98,9 @@ struct AdminGate: Sendable {
             event.code = failure.code.rawValue
             if let field = failure.field { event.detail["field"] = field }
             guard let entry = try? await recorder.record(event) else {
-                return GatewayError(.auditUnavailable, "The audit journal cannot record this request; nothing was done.").response()
+                return failureResponse(GatewayError(.auditUnavailable, "The audit journal cannot record this request; nothing was done."), [:])
             }
-            return failure.response(extraHeaders: [.auditEventId: entry.event.id.rawValue])
+            return failureResponse(failure, [.auditEventId: entry.event.id.rawValue])
         }
     }
 }

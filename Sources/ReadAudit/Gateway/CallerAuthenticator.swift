@@ -74,6 +74,15 @@ public struct CallerAuthenticator: Sendable {
         default:
             return nil
         }
+        return authenticate(username: username, key: key)
+    }
+
+    /// The credential a name and key prove (the console's sign-in form), or nil.
+    func authenticate(name: String, key: String) -> CallerCredential? {
+        authenticate(username: name, key: key)
+    }
+
+    private func authenticate(username: String?, key: String) -> CallerCredential? {
         guard !key.isEmpty else { return nil }
         let digest = Array(SHA256.hash(data: Data(key.utf8)))
         var found: CallerCredential?

@@ -76,19 +76,9 @@ struct VerificationController: Sendable {
             request, context: context, query: AdminQuery("verification.run", parameters: parameters.all), permission: .verification
         ) {
             try parameters.check()
-            let status = try await verifier.verify()
+            let (status, recorded) = try await Self.verifyAndRecord(
+                verifier: verifier, recorder: gate.recorder, request: request, source: context.sourceAddress, credential: "admin:\(context.caller.name)")
             let result = status.result
-            // The verification itself is an event (PCI DSS 10.2.1.3), as with `readaudit verify`.
-            var event = gate.recorder.draft(.auditVerify, request: request, source: context.sourceAddress, credential: "admin:\(context.caller.name)")
-            event.outcome = result.isIntact ? .ok : .failed
-            event.detail = status.facts
-            event.detail["verified"] = String(result.verifiedCount)
-            event.detail["head"] = result.head.hex
-            if let problem = result.problem {
-                event.detail["firstBadSequence"] = String(problem.sequence)
-                event.detail["problem"] = problem.kind.rawValue
-            }
-            let recorded = try await gate.recorder.record(event)
 
             var json = JSONText(capacity: 512)
             json.raw("{")
@@ -118,5 +108,26 @@ struct VerificationController: Sendable {
             json.raw("}")
             return AdminAnswer(body: json.string, detail: ["verified": String(result.verifiedCount), "intact": String(result.isIntact)])
         }
+    }
+}
+
+extension VerificationController {
+    /// Runs `verifier` and records the verification as an `audit.verify` event (PCI DSS 10.2.1.3), as
+    /// `readaudit verify` does; the API and the console's "verify now" share it.
+    static func verifyAndRecord(
+        verifier: any JournalVerifying, recorder: EventRecorder, request: Request, source: String?, credential: String
+    ) async throws -> (VerificationStatus, JournalEntry) {
+        let status = try await verifier.verify()
+        let result = status.result
+        var event = recorder.draft(.auditVerify, request: request, source: source, credential: credential)
+        event.outcome = result.isIntact ? .ok : .failed
+        event.detail = status.facts
+        event.detail["verified"] = String(result.verifiedCount)
+        event.detail["head"] = result.head.hex
+        if let problem = result.problem {
+            event.detail["firstBadSequence"] = String(problem.sequence)
+            event.detail["problem"] = problem.kind.rawValue
+        }
+        return (status, try await recorder.record(event))
     }
 }
