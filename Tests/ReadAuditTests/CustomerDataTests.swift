@@ -107,7 +107,7 @@ import Testing
         (.status(503), .badGateway, "upstream_error", .upstreamError),
         (.garbage, .badGateway, "upstream_error", .upstreamError),
         (.huge(2 << 20), .badGateway, "upstream_error", .upstreamError),
-        (.delay(.seconds(4)), .gatewayTimeout, "upstream_timeout", .upstreamError),
+        (.delay(.seconds(8)), .gatewayTimeout, "upstream_timeout", .upstreamError),
     ])
     func upstreamFailuresAreAnsweredAndRecorded(
         behaviour: StubCRM.Behaviour, status: HTTPResponse.Status, code: String, outcome: AuditOutcome
@@ -115,8 +115,9 @@ import Testing
         try await StubCRM().run { crm in
             crm.behaviour = behaviour
             let gateway = try await TestGateway.make(crmURL: crm.urlTemplate) {
-                // Long enough for a loaded CI machine to answer the fast cases; the slow case waits 4 s.
-                $0.crm.readTimeout = .milliseconds(1500)
+                // Long enough for a loaded CI machine to answer the fast cases (the whole suite runs in
+                // parallel on 2 cores; a 2 MiB body once took over 1.5 s); the slow case waits 8 s.
+                $0.crm.readTimeout = .seconds(4)
             }
             defer { gateway.directory.remove() }
             try await gateway.application().test(.router) { client in
