@@ -25,7 +25,8 @@ public struct TestGateway: Sendable {
         var configuration = ReadAuditConfiguration(dataDirectory: directory.path)
         configuration.node = "test-node"
         configuration.port = 0
-        configuration.crm = CRMConfiguration(urlTemplate: crmURL, connectTimeout: .seconds(1), readTimeout: .seconds(2))
+        // Generous: the whole suite runs in parallel on 2 cores; tests of timeouts set their own.
+        configuration.crm = CRMConfiguration(urlTemplate: crmURL, connectTimeout: .seconds(3), readTimeout: .seconds(6))
         configuration.credentials = [TestCredentials.credential]
         configure(&configuration)
         let logger = Logger(label: "test-gateway")

@@ -40,7 +40,7 @@ import Testing
             dataDirectory: \(data)
             logLevel: info
             listen: {host: 127.0.0.1, port: 0}
-            crm: {url: "\(crm.urlTemplate)", connectTimeoutMs: 1000, readTimeoutMs: 2000}
+            crm: {url: "\(crm.urlTemplate)", connectTimeoutMs: 3000, readTimeoutMs: 6000}
             credentials:
               - name: \(TestCredentials.name)
                 keyHash: "\(CallerCredential.hashText(ofKey: TestCredentials.key))"
