@@ -199,7 +199,9 @@ public final class JournalStore: Sendable {
             return try text(index, name)
         }
         func list(_ index: Int, _ name: String) throws -> [String] {
-            guard case .array(let items)? = try? JSONParser.parse(Array(try text(index, name).utf8)) else {
+            let json = try text(index, name)
+            if json == "[]" { return [] }  // most events' masked list; no parser needed
+            guard case .array(let items)? = try? JSONParser.parse(Array(json.utf8)) else {
                 throw UnreadableEntry(sequence: sequence, detail: "column \(name) is not a list of strings")
             }
             return try items.map { item in
@@ -210,7 +212,9 @@ public final class JournalStore: Sendable {
             }
         }
         func map(_ index: Int, _ name: String) throws -> [String: String] {
-            guard let members = (try? JSONParser.parse(Array(try text(index, name).utf8)))?.objectMembers else {
+            let json = try text(index, name)
+            if json == "{}" { return [:] }  // most events' genesys and detail maps
+            guard let members = (try? JSONParser.parse(Array(json.utf8)))?.objectMembers else {
                 throw UnreadableEntry(sequence: sequence, detail: "column \(name) is not an object of strings")
             }
             var map: [String: String] = [:]
