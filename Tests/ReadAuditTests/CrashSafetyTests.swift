@@ -32,7 +32,7 @@ import Testing
     }
 
     /// In `durability: os` too: a SIGKILL ends the process, not the kernel, which still holds every commit.
-    @Test(arguments: ["fsync", "os"])
+    @Test(.serialized, arguments: ["fsync", "os"])
     func everyAcknowledgedEventSurvivesSIGKILLAndTheChainVerifies(durability: String) async throws {
         try await StubCRM().run { crm in
           try await StubSplunkHEC().run { hec in

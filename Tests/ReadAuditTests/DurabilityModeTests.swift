@@ -47,6 +47,7 @@ import Testing
         let ports = try await Gateway.makePorts(configuration: configuration, logger: Logger(label: "test"))
         #expect(try ports.journal.store.synchronousLevel() == 1)
         #expect(ports.journal.store.durability == .os(syncInterval: .milliseconds(10)))
+        for case let service as HTTPClientService in ports.services { try await service.client.shutdown() }
     }
 
     @Test func theBackgroundFsyncRunsWithinTheInjectedInterval() async throws {
