@@ -26,8 +26,6 @@ extension SQLiteJournal {
 
     func startSyncing() {
         guard case .os(let interval) = store.durability else { return }
-        let head = committedHead
-        syncState.withLock { $0.durableHead = head }
         let thread = Thread { [self] in syncLoop(interval: interval) }
         thread.name = "readaudit-journal-sync"
         thread.start()

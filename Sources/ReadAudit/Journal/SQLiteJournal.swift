@@ -68,6 +68,10 @@ public final class SQLiteJournal: AuditJournal, Service, @unchecked Sendable {
         self.logger = logger
         let head = try await store.headSequence()
         watchState.withLock { $0.head = head }
+        // In durability: os, what a previous process left in the WAL may never have been fsync'd: do it now,
+        // so the durable head starts at the head (appends committed before the sync thread starts count from it).
+        if case .os = store.durability { try store.syncWAL() }
+        syncState.withLock { $0.durableHead = head }
     }
 
     public func append(_ event: AuditEventDraft) async throws -> JournalEntry {
