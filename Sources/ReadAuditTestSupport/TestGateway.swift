@@ -31,7 +31,8 @@ public struct TestGateway: Sendable {
         configure(&configuration)
         let logger = Logger(label: "test-gateway")
         let metrics = GatewayMetrics()
-        let store = try JournalStore(path: configuration.journalPath, busyTimeout: configuration.journalBusyTimeout)
+        let store = try JournalStore(
+            path: configuration.journalPath, busyTimeout: configuration.journalBusyTimeout, durability: configuration.journalDurability)
         let journal = try await SQLiteJournal(store: store, metrics: metrics.journal, logger: logger)
         let client = HTTPClient(
             eventLoopGroup: MultiThreadedEventLoopGroup.singleton,

@@ -31,7 +31,7 @@ struct JournalOptions: ParsableArguments {
 }
 
 func makeLogger(_ label: String, level: String) -> Logger {
-    LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+    LoggingSystem.bootstrap { DeferredMetadataLogHandler.standardError(label: $0) }
     var logger = Logger(label: label)
     logger.logLevel = Logger.Level(rawValue: level) ?? .info
     return logger

@@ -8,13 +8,14 @@ import Testing
 
 /// The real binary, killed with SIGKILL mid-load, loses no event it acknowledged.
 @Suite struct CrashSafetyTests {
-    static func configuration(directory: TemporaryDirectory, crmURL: String, hec: StubSplunkHEC) throws -> String {
+    static func configuration(directory: TemporaryDirectory, crmURL: String, hec: StubSplunkHEC, durability: String = "fsync") throws -> String {
         let path = directory.file("readaudit.yaml")
         try """
             node: crash-test
             dataDirectory: \(directory.path)
             logLevel: info
             listen: {host: 127.0.0.1, port: 0}
+            journal: {durability: \(durability)}
             crm: {url: "\(crmURL)", connectTimeoutMs: 3000, readTimeoutMs: 6000}
             credentials:
               - name: \(TestCredentials.name)
@@ -30,13 +31,15 @@ import Testing
         return path
     }
 
-    @Test func everyAcknowledgedEventSurvivesSIGKILLAndTheChainVerifies() async throws {
+    /// In `durability: os` too: a SIGKILL ends the process, not the kernel, which still holds every commit.
+    @Test(.serialized, arguments: ["fsync", "os"])
+    func everyAcknowledgedEventSurvivesSIGKILLAndTheChainVerifies(durability: String) async throws {
         try await StubCRM().run { crm in
           try await StubSplunkHEC().run { hec in
             let directory = try TemporaryDirectory()
             defer { directory.remove() }
             setenv("CRASH_TEST_HEC_TOKEN", hec.token, 1)
-            let config = try Self.configuration(directory: directory, crmURL: crm.urlTemplate, hec: hec)
+            let config = try Self.configuration(directory: directory, crmURL: crm.urlTemplate, hec: hec, durability: durability)
 
             let gateway = try RunningGateway(arguments: ["serve", "--config", config])
             let port = try await gateway.waitForPort()

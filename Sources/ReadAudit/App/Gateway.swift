@@ -12,7 +12,8 @@ public enum Gateway {
     public static func makePorts(configuration: ReadAuditConfiguration, logger: Logger) async throws -> GatewayPorts {
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
         let metrics = GatewayMetrics()
-        let store = try JournalStore(path: configuration.journalPath, busyTimeout: configuration.journalBusyTimeout)
+        let store = try JournalStore(
+            path: configuration.journalPath, busyTimeout: configuration.journalBusyTimeout, durability: configuration.journalDurability)
         // A step of the system clock becomes a clock.jump event (PCI DSS 10.6).
         let clockWatch = ClockJumpDetector(wall: SystemWallClock(), tolerance: configuration.clock.jumpTolerance, node: configuration.node)
         let journal = try await SQLiteJournal(

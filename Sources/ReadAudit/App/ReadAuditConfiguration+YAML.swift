@@ -35,8 +35,16 @@ extension ReadAuditConfiguration {
             if let value = try listen.int("port") { port = value }
         }
         if let journal = try top.map("journal") {
-            try journal.allowOnly(["file", "maxBatch", "busyTimeoutMs"])
+            try journal.allowOnly(["file", "maxBatch", "busyTimeoutMs", "durability", "syncIntervalMs"])
             if let value = try journal.string("file") { journalFile = value }
+            let interval = try journal.int("syncIntervalMs").map { Duration.milliseconds($0) }
+            switch try journal.string("durability") {
+            case nil, "fsync":
+                guard interval == nil else { throw journal.error("syncIntervalMs", "applies only to durability: os") }
+                journalDurability = .fsync
+            case "os": journalDurability = .os(syncInterval: interval ?? JournalDurability.defaultSyncInterval)
+            case let other?: throw journal.error("durability", "must be fsync or os, not \(other)")
+            }
             if let value = try journal.int("maxBatch") { journalMaxBatch = value }
             if let value = try journal.int("busyTimeoutMs") { journalBusyTimeout = .milliseconds(value) }
         }

@@ -12,6 +12,8 @@ public struct ReadAuditConfiguration: Sendable {
     public var journalFile: String
     public var journalMaxBatch: Int
     public var journalBusyTimeout: Duration
+    /// `journal.durability`: fsync before the reply (default), or `os` (kernel before the reply, fsync in the background).
+    public var journalDurability: JournalDurability = .fsync
     public var maxBodyBytes: Int
     public var customerIdPattern: String
     public var crm: CRMConfiguration
@@ -174,6 +176,9 @@ extension ReadAuditConfiguration {
             throw ConfigurationError("crm.connectTimeoutMs and crm.readTimeoutMs must be positive")
         }
         guard crm.maxResponseBytes > 0 else { throw ConfigurationError("crm.maxResponseBytes must be positive") }
+        if case .os(let interval) = journalDurability, !(Duration.milliseconds(1)...Duration.seconds(10)).contains(interval) {
+            throw ConfigurationError("journal.syncIntervalMs must be between 1 and 10000")
+        }
         guard (1...100_000).contains(journalMaxBatch) else { throw ConfigurationError("journal.maxBatch must be between 1 and 100000") }
         if checks.needsInteraction && genesys == nil {
             throw ConfigurationError("checks.participant and checks.recency need a genesys section (set them to off without one)")

@@ -32,8 +32,11 @@ public struct EventID: Hashable, Sendable, CustomStringConvertible {
         var bytes = [UInt8](repeating: 0, count: 16)
         let millis = UInt64(max(0, time.microseconds / 1000))
         for i in 0..<6 { bytes[i] = UInt8(truncatingIfNeeded: millis >> (8 * (5 - i))) }
+        // Two draws, not ten: each draw of the system generator is a getrandom call.
         var random = SystemRandomNumberGenerator()
-        for i in 6..<16 { bytes[i] = random.next() }
+        let high = random.next() as UInt64, low = random.next() as UInt64
+        for i in 6..<8 { bytes[i] = UInt8(truncatingIfNeeded: high >> (8 * (i - 6))) }
+        for i in 8..<16 { bytes[i] = UInt8(truncatingIfNeeded: low >> (8 * (i - 8))) }
         bytes[6] = (bytes[6] & 0x0F) | 0x70
         bytes[8] = (bytes[8] & 0x3F) | 0x80
         var text = Array(ChainHash.hex(bytes).utf8)

@@ -64,6 +64,17 @@ public enum JSONValue: Sendable, Equatable {
     /// fields only. Sorted by name. When two paths flatten to one name (a key `a_b` beside `a: {b}`), the
     /// shallower one wins, and of equals the one first in document order, so the answer is deterministic.
     public static func flatten(_ members: [String: JSONValue]) -> [FlatField] {
+        // Fast path: a record that is already flat (the usual CRM shape) is its members sorted by name.
+        let isFlat = members.values.allSatisfy { value in
+            switch value {
+            case .object(let children): children.isEmpty
+            case .array(let items): items.isEmpty
+            default: true
+            }
+        }
+        if isFlat {
+            return members.sorted { $0.key < $1.key }.map { FlatField(name: $0.key, leaf: $0.key, value: $0.value) }
+        }
         var best: [String: (depth: Int, order: Int, field: FlatField)] = [:]
         var order = 0
         func visit(_ prefix: String, _ leaf: String, _ depth: Int, _ value: JSONValue) {

@@ -12,6 +12,8 @@ import ServiceLifecycle
 public final class Detector: Service {
     /// The cursor's name in the journal's cursor table.
     public static let cursorName = "detector"
+    /// The longest the saved cursor lags the detector's position while it runs (it is saved on stop too).
+    static let cursorSaveInterval: Duration = .milliseconds(500)
 
     private let journal: any AuditJournal
     private let store: JournalStore
@@ -48,14 +50,20 @@ public final class Detector: Service {
         try await warmUp(engine: &engine, planner: &planner, cursor: cursor)
         logger.info("Detector started", metadata: ["cursor": "\(cursor)"])
         var saved = cursor
+        var savedAt = ContinuousClock.now
         var readAhead: [JournalEntry] = []
         // A journal that cannot be read or written for a while (locked, disk full) pauses detection; it
         // never stops the gateway. Entries are observed once: the in-memory cursor moves even when saving fails.
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
-                if saved != cursor {
+                // The cursor is saved at most once per cursorSaveInterval: saving it after every batch was a
+                // second durable commit (and fsync) per read, queued on the journal's one writer connection
+                // ahead of the next read's commit. A crash replays at most that interval, which the
+                // warm-up already makes idempotent (incidents alerted after the cursor are marked).
+                if saved != cursor, ContinuousClock.now - savedAt >= Self.cursorSaveInterval {
                     try await store.saveCursor(sink: Self.cursorName, sequence: cursor, at: clock.now())
                     saved = cursor
+                    savedAt = ContinuousClock.now
                 }
                 let entries = readAhead.first?.sequence == cursor + 1
                     ? readAhead : try await journal.entries(after: cursor, limit: batchSize)

@@ -95,9 +95,18 @@ public struct CallerAuthenticator: Sendable {
     }
 
     static func split(_ header: String) -> (String, String) {
-        let trimmed = header.trimmingCharacters(in: .whitespaces)
-        guard let space = trimmed.firstIndex(of: " ") else { return (trimmed, "") }
-        return (String(trimmed[..<space]), trimmed[space...].trimmingCharacters(in: .whitespaces))
+        let trimmed = trimOWS(Substring(header))
+        guard let space = trimmed.firstIndex(of: " ") else { return (String(trimmed), "") }
+        return (String(trimmed[..<space]), String(trimOWS(trimmed[space...])))
+    }
+
+    /// Strips HTTP's optional whitespace (space and tab, RFC 9110 §5.6.3) from both ends; Foundation's
+    /// `trimmingCharacters(in: .whitespaces)` cost more than the rest of authentication but the hash.
+    static func trimOWS(_ text: Substring) -> Substring {
+        let utf8 = text.utf8
+        guard let first = utf8.firstIndex(where: { $0 != 0x20 && $0 != 0x09 }) else { return text[text.endIndex...] }
+        let last = utf8.lastIndex(where: { $0 != 0x20 && $0 != 0x09 })!
+        return Substring(utf8[first...last])
     }
 
     /// Compares without an early exit; lengths are not secret (hashes are all 32 bytes).

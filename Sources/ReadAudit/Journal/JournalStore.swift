@@ -4,17 +4,21 @@ import GRDB
 /// The SQLite file behind the journal: schema, durable batch inserts, reads, sink cursors.
 ///
 /// Every write goes through GRDB's single writer connection with `synchronous=FULL`, so a commit that
-/// returns has been fsync'd. The chain head is read inside each write transaction, so another process
+/// returns has been fsync'd (in `durability: os`, `synchronous=NORMAL`: the commit is in the kernel and
+/// `syncWAL()` makes it durable). The chain head is read inside each write transaction, so another process
 /// appending to the same file (the CLI recording a verification) can never fork the chain.
 public final class JournalStore: Sendable {
     /// The GRDB pool (one writer connection, concurrent readers). Public for tests and tooling.
     public let pool: DatabasePool
     /// Path of the SQLite file.
     public let path: String
+    /// Whether a commit is fsync'd before it returns, or only reaches the kernel.
+    public let durability: JournalDurability
 
     /// Opens (creating if needed) the journal at `path` and brings its schema up to date.
-    public init(path: String, busyTimeout: Duration = .seconds(2), readOnly: Bool = false) throws {
+    public init(path: String, busyTimeout: Duration = .seconds(2), readOnly: Bool = false, durability: JournalDurability = .fsync) throws {
         self.path = path
+        self.durability = durability
         var configuration = Configuration()
         configuration.busyMode = .timeout(Double(busyTimeout.components.seconds) + Double(busyTimeout.components.attoseconds) / 1e18)
         configuration.readonly = readOnly
@@ -23,14 +27,27 @@ public final class JournalStore: Sendable {
         if !readOnly {
             // GRDB sets synchronous=NORMAL on WAL databases after prepareDatabase runs; FULL must be set
             // afterwards on the writer connection, or commits are not durable (see SWIFT-NOTES).
+            let level = durability.synchronousLevel
             try pool.writeWithoutTransaction { db in
-                try db.execute(sql: "PRAGMA synchronous = FULL")
+                try db.execute(sql: "PRAGMA synchronous = \(level)")
             }
             try JournalSchema.migrator.migrate(pool)
         }
     }
 
-    /// The writer connection's `PRAGMA synchronous` (2 = FULL), for tests and `readyz` diagnostics.
+    /// Flushes the WAL file to the disk (`durability: os`'s background fsync). The WAL is reopened each
+    /// time: SQLite may delete and recreate it, and an old descriptor would sync a file nobody reads.
+    public func syncWAL() throws {
+        let fd = open(path + "-wal", O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            if errno == ENOENT { return }  // nothing written since the last checkpoint removed it
+            throw JournalError(.commitFailed, detail: "cannot open the WAL to fsync it (errno \(errno))")
+        }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw JournalError(.commitFailed, detail: "fsync of the WAL failed (errno \(errno))") }
+    }
+
+    /// The writer connection's `PRAGMA synchronous` (2 = FULL, 1 = NORMAL in `durability: os`), for tests and `readyz` diagnostics.
     public func synchronousLevel() throws -> Int {
         try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
@@ -182,7 +199,9 @@ public final class JournalStore: Sendable {
             return try text(index, name)
         }
         func list(_ index: Int, _ name: String) throws -> [String] {
-            guard case .array(let items)? = try? JSONParser.parse(Array(try text(index, name).utf8)) else {
+            let json = try text(index, name)
+            if json == "[]" { return [] }  // most events' masked list; no parser needed
+            guard case .array(let items)? = try? JSONParser.parse(Array(json.utf8)) else {
                 throw UnreadableEntry(sequence: sequence, detail: "column \(name) is not a list of strings")
             }
             return try items.map { item in
@@ -193,7 +212,9 @@ public final class JournalStore: Sendable {
             }
         }
         func map(_ index: Int, _ name: String) throws -> [String: String] {
-            guard let members = (try? JSONParser.parse(Array(try text(index, name).utf8)))?.objectMembers else {
+            let json = try text(index, name)
+            if json == "{}" { return [:] }  // most events' genesys and detail maps
+            guard let members = (try? JSONParser.parse(Array(json.utf8)))?.objectMembers else {
                 throw UnreadableEntry(sequence: sequence, detail: "column \(name) is not an object of strings")
             }
             var map: [String: String] = [:]

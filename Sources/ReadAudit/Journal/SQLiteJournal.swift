@@ -13,7 +13,7 @@ public final class SQLiteJournal: AuditJournal, Service, @unchecked Sendable {
     public let store: JournalStore
     private let maxBatch: Int
     private let metrics: JournalMetrics?
-    private let logger: Logger
+    let logger: Logger
     /// When set, a step of the wall clock seen before a commit is sealed as a `clock.jump` event ahead of the batch.
     private let clockWatch: ClockJumpDetector?
 
@@ -24,6 +24,11 @@ public final class SQLiteJournal: AuditJournal, Service, @unchecked Sendable {
 
     // Readers waiting for new entries (shippers).
     private let watchState = Mutex(WatchState())
+
+    // `durability: os`: the background fsync's progress, and the condition that wakes or stops it.
+    let syncState = Mutex(SyncState())
+    let syncWake = NSCondition()
+    var syncStopped = false
 
     /// When the last commit failed, cleared by the next one that succeeds.
     private let lastFailure = Mutex<ContinuousClock.Instant?>(nil)
@@ -63,6 +68,10 @@ public final class SQLiteJournal: AuditJournal, Service, @unchecked Sendable {
         self.logger = logger
         let head = try await store.headSequence()
         watchState.withLock { $0.head = head }
+        // In durability: os, what a previous process left in the WAL may never have been fsync'd: do it now,
+        // so the durable head starts at the head (appends committed before the sync thread starts count from it).
+        if case .os = store.durability { try store.syncWAL() }
+        syncState.withLock { $0.durableHead = head }
     }
 
     public func append(_ event: AuditEventDraft) async throws -> JournalEntry {
@@ -124,10 +133,12 @@ public final class SQLiteJournal: AuditJournal, Service, @unchecked Sendable {
                 await withCheckedContinuation { (finished: CheckedContinuation<Void, Never>) in
                     let thread = Thread { [self] in
                         writeLoop()
+                        stopSyncing()
                         finished.resume()
                     }
                     thread.name = "readaudit-journal-writer"
                     thread.start()
+                    startSyncing()
                 }
             } onCancel: {
                 self.close()
@@ -195,6 +206,9 @@ public final class SQLiteJournal: AuditJournal, Service, @unchecked Sendable {
             }
         }
     }
+
+    /// The highest committed sequence (what shippers may read).
+    var committedHead: Int64 { watchState.withLock { $0.head } }
 
     private func publish(head: Int64) {
         let ready = watchState.withLock { state -> [Watcher] in

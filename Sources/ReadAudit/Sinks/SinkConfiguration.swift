@@ -46,7 +46,9 @@ public struct SinkConfiguration: Sendable, Equatable {
         /// Each protocol's own limits (HEC ≤ 900 KB a request, Datadog ≤ 1000 entries and 5 MB).
         public var defaultBatchLimits: SinkBatchLimits {
             switch self {
-            case .file: SinkBatchLimits(maxEvents: 1000, maxBytes: 8 << 20, maxDelay: .zero)
+            // The file sink lingers too: shipping each commit at once cost every read a second fsync (the
+            // file) and a third (its cursor, on the journal's one writer connection, ahead of the next commit).
+            case .file: SinkBatchLimits(maxEvents: 1000, maxBytes: 8 << 20, maxDelay: .milliseconds(200))
             case .splunkHEC: SinkBatchLimits(maxEvents: 1000, maxBytes: 900_000, maxDelay: .seconds(1))
             case .datadog: SinkBatchLimits(maxEvents: 1000, maxBytes: 5_000_000, maxDelay: .seconds(1))
             case .syslog: SinkBatchLimits(maxEvents: 1000, maxBytes: 1 << 20, maxDelay: .seconds(1))
