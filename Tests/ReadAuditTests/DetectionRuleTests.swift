@@ -124,6 +124,29 @@ import Testing
         #expect(findings.map(\.triggerSequence) == [8])
     }
 
+    /// The rule keeps only the newest `threshold` interactions and two agents per customer, so a flood of new
+    /// interaction ids costs no memory, and the decision is the same: old interactions leave the window,
+    /// repeats of one interaction count once, and a second agent makes the customer shared.
+    @Test func sharedCustomerDecidesOnTheNewestInteractionsOnly() {
+        var settings = SharedCustomerRule.Settings()
+        settings.threshold = 3
+        settings.windowSeconds = 100
+        var f = EntryFactory()
+        var rule = SharedCustomerRule(settings)
+        // 10,000 distinct interactions by one agent: never shared.
+        let flood = (0..<10_000).map { f.read(customer: "c-1", interaction: "ix-\($0)", at: Double($0) / 1000) }
+        #expect(rule.findings(flood).isEmpty)
+        // Long after, two interactions by a second agent and a repeat: only 2 distinct in the window.
+        let later = [
+            f.read(agent: "agent-2", customer: "c-1", interaction: "x", at: 500), f.read(customer: "c-1", interaction: "y", at: 501),
+            f.read(customer: "c-1", interaction: "y", at: 502),
+        ]
+        #expect(rule.findings(later).isEmpty)
+        let third = rule.findings([f.read(customer: "c-1", interaction: "z", at: 503)])
+        #expect(third.map(\.count) == [3])
+        #expect(third.first?.extra["distinctAgents"] == "2")
+    }
+
     @Test func deniedBurstFiresPerAgentOrCredentialOnce() {
         var settings = DeniedBurstRule.Settings()
         settings.threshold = 3

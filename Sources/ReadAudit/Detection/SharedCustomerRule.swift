@@ -11,9 +11,11 @@ public struct SharedCustomerRule: DetectionRule {
         public init() {}
     }
 
+    /// Per customer, only what the decision needs: the `threshold` most recent distinct interactions and the
+    /// two most recent distinct agents, so memory stays bounded by customers, not by reads.
     private struct State: Sendable {
-        var interactions = DistinctWindow<String>()
-        var agents = DistinctWindow<String>()
+        var interactions: RecentDistinct<String>
+        var agents = RecentDistinct<String>(capacity: 2)
     }
 
     public let name = "shared_customer"
@@ -36,17 +38,14 @@ public struct SharedCustomerRule: DetectionRule {
         let time = event.time.microseconds
         if time >= sweepAt {
             sweepAt = time + length
-            customers = customers.filter { _, state in
-                var s = state
-                s.interactions.evict(before: time, length: length)
-                return !s.interactions.isEmpty
-            }
+            let length = length
+            customers = customers.filter { _, state in !state.interactions.isEmpty(at: time, length: length) }
         }
-        var state = customers.removeValue(forKey: customer) ?? State()
-        state.interactions.add(interaction, at: time, length: length)
-        state.agents.add(agent, at: time, length: length)
-        let count = state.interactions.distinct
-        let agents = state.agents.distinct
+        var state = customers.removeValue(forKey: customer) ?? State(interactions: RecentDistinct(capacity: settings.threshold))
+        state.interactions.add(interaction, at: time)
+        state.agents.add(agent, at: time)
+        let count = state.interactions.distinct(at: time, length: length)
+        let agents = state.agents.distinct(at: time, length: length)
         customers[customer] = state
         guard count >= settings.threshold, agents >= 2, cooldown.admit(customer, at: time, length: length) else { return [] }
         return [Finding(

@@ -62,6 +62,28 @@ struct DistinctWindow<Key: Hashable & Sendable>: Sendable {
     var keys: Dictionary<Key, Int>.Keys { counts.keys }
 }
 
+/// The `capacity` most recently seen distinct keys, each with the last time it was seen. Enough to tell
+/// whether at least `capacity` distinct keys fell in a window, in memory bounded by `capacity` whatever the
+/// traffic (a `DistinctWindow` keeps one entry per observation, which a flood of new ids grows without end).
+struct RecentDistinct<Key: Hashable & Sendable>: Sendable {
+    private var recent: [(key: Key, at: Int64)] = []
+    let capacity: Int
+
+    init(capacity: Int) { self.capacity = max(1, capacity) }
+
+    mutating func add(_ key: Key, at time: Int64) {
+        if let index = recent.firstIndex(where: { pair in pair.key == key }) { recent.remove(at: index) }
+        recent.append((key, time))
+        if recent.count > capacity { recent.removeFirst(recent.count - capacity) }
+    }
+
+    /// Distinct keys seen in `(time - length, time]`, counted up to `capacity`.
+    func distinct(at time: Int64, length: Int64) -> Int { recent.reduce(0) { count, pair in pair.at > time - length ? count + 1 : count } }
+
+    /// True when nothing was seen in the window ending at `time`.
+    func isEmpty(at time: Int64, length: Int64) -> Bool { recent.last.map { last in last.at <= time - length } ?? true }
+}
+
 /// Remembers when each subject last raised a finding, so an incident alerts once per `length`.
 struct Cooldown: Sendable {
     private var last: [String: Int64] = [:]
