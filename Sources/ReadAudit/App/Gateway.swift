@@ -23,8 +23,20 @@ public enum Gateway {
         crmClient.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(8, configuration.limits.maxConcurrentUpstream)
         let client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: crmClient)
         let customers = HTTPCustomerSource(configuration: configuration.crm, client: client, logger: logger)
-        let sinks = configuration.sinks.map { SinkFactory.make($0, in: configuration, client: client, logger: logger) }
+        var sinks = configuration.sinks.map { SinkFactory.make($0, in: configuration, client: client, logger: logger) }
         var services: [any Service] = [HTTPClientService(client: client)]
+        // Multi-node mode: the shared PostgreSQL's pool runs before (so stops after) every service that uses
+        // it, and the journal ships to it like to any sink.
+        var cluster: ClusterDatabase?
+        if let settings = configuration.cluster {
+            let database = try ClusterDatabase(settings: settings.postgres, logger: logger)
+            services.insert(database, at: 0)
+            sinks.append(ConfiguredSink(
+                PostgresSink(database: database, chain: configuration.node, logger: logger),
+                limits: SinkBatchLimits(maxEvents: settings.shipBatch, maxBytes: 64 << 20, maxDelay: settings.shipDelay),
+                degradedAfter: .seconds(60)))
+            cluster = database
+        }
         var genesysClient: GenesysClient?
         if let genesys = configuration.genesys {
             let genesysHTTP = HTTPClient(
@@ -36,9 +48,11 @@ public enum Gateway {
         let denyList = try await SQLiteDenyList(store: store, journal: journal, node: configuration.node, clock: clock)
         services.append(DenyListRefresher(denyList: denyList, interval: configuration.denyListRefresh, logger: logger))
         let interactions = InteractionRegistry(directory: genesysClient, ttl: configuration.genesys?.conversationTTL ?? .seconds(30))
-        return GatewayPorts(
+        var ports = GatewayPorts(
             journal: journal, customers: customers, sinks: sinks, clock: clock, metrics: metrics, services: services,
             denyList: denyList, interactions: interactions, tokenRevoker: genesysClient)
+        ports.cluster = cluster
+        return ports
     }
 
     /// Builds the application and runs it until SIGTERM or SIGINT, then drains and records the stop.

@@ -8,7 +8,7 @@ extension ReadAuditConfiguration {
         try top.allowOnly([
             "node", "dataDirectory", "listen", "logLevel", "journal", "request", "crm", "masks", "credentials", "sinks", "pseudonymKey",
             "genesys", "checks", "detection", "responders", "adminCredentials", "checkpoints", "keysDirectory", "reports", "directory",
-            "retention", "admin", "proxy", "limits", "clock",
+            "retention", "admin", "proxy", "limits", "clock", "cluster",
         ])
         if let value = try top.string("keysDirectory") { keysDirectory = value }
         if let map = try top.map("checkpoints") {
@@ -20,6 +20,7 @@ extension ReadAuditConfiguration {
         try applyDetection(top, environment: environment, resolvingSecrets: resolvingSecrets)
         try applyReports(top, baseDirectory: baseDirectory)
         try applyRetention(top)
+        try applyCluster(top, environment: environment, resolvingSecrets: resolvingSecrets)
         try applyHardening(top, baseDirectory: baseDirectory)
         if top.keys.contains("pseudonymKey") {
             pseudonymKey = resolvingSecrets ? try Self.secret(top, "pseudonymKey", environment: environment) : Secret("")

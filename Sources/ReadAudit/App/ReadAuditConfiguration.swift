@@ -52,6 +52,8 @@ public struct ReadAuditConfiguration: Sendable {
     public var limits = LimitSettings()
     /// Clock-jump detection (`clock:`).
     public var clock = ClockSettings()
+    /// Multi-node mode on a shared PostgreSQL (`cluster:`); nil runs this gateway alone.
+    public var cluster: ClusterConfiguration?
 
     /// The embedded defaults: a data directory, SQLite journal, file sink, no credentials, no CRM.
     public init(dataDirectory: String = "./readaudit-data") {
@@ -160,6 +162,9 @@ extension ReadAuditConfiguration {
         var sinkNames = Set<String>()
         for sink in sinks {
             guard sinkNames.insert(sink.name).inserted else { throw ConfigurationError("sinks: the name \(sink.name) is used twice") }
+            if cluster != nil, sink.name == "postgres" {
+                throw ConfigurationError("sinks: the name postgres is the cluster's own shipping cursor in multi-node mode; choose another name")
+            }
             if sink.pseudonymize && pseudonymKey == nil {
                 throw ConfigurationError("sinks: \(sink.name) has pseudonymize: true, which needs a top-level pseudonymKey")
             }

@@ -21,6 +21,8 @@ public struct GatewayPorts: Sendable {
     public var tokenRevoker: (any TokenRevoker)?
     /// Elapsed time for the abuse limits (tests inject a manual one).
     public var monotonic: any MonotonicClock = SystemMonotonicClock()
+    /// The shared PostgreSQL in multi-node mode (`cluster:`); nil for a gateway that runs alone.
+    public var cluster: ClusterDatabase?
 
     public init(
         journal: SQLiteJournal, customers: any CustomerSource, sinks: [ConfiguredSink], clock: any WallClock = SystemWallClock(),

@@ -199,32 +199,10 @@ public final class JournalStore: Sendable {
             return try text(index, name)
         }
         func list(_ index: Int, _ name: String) throws -> [String] {
-            let json = try text(index, name)
-            if json == "[]" { return [] }  // most events' masked list; no parser needed
-            guard case .array(let items)? = try? JSONParser.parse(Array(json.utf8)) else {
-                throw UnreadableEntry(sequence: sequence, detail: "column \(name) is not a list of strings")
-            }
-            return try items.map { item in
-                guard case .string(let value) = item else {
-                    throw UnreadableEntry(sequence: sequence, detail: "column \(name) is not a list of strings")
-                }
-                return value
-            }
+            try decodeList(try text(index, name), column: name, sequence: sequence)
         }
         func map(_ index: Int, _ name: String) throws -> [String: String] {
-            let json = try text(index, name)
-            if json == "{}" { return [:] }  // most events' genesys and detail maps
-            guard let members = (try? JSONParser.parse(Array(json.utf8)))?.objectMembers else {
-                throw UnreadableEntry(sequence: sequence, detail: "column \(name) is not an object of strings")
-            }
-            var map: [String: String] = [:]
-            for (key, value) in members {
-                guard case .string(let string) = value else {
-                    throw UnreadableEntry(sequence: sequence, detail: "column \(name) is not an object of strings")
-                }
-                map[key] = string
-            }
-            return map
+            try decodeMap(try text(index, name), column: name, sequence: sequence)
         }
         func hash(_ index: Int, _ name: String) throws -> ChainHash {
             guard let data = Data.fromDatabaseValue(row[index] as DatabaseValue), let hash = ChainHash(bytes: Array(data)) else {
@@ -246,6 +224,38 @@ public final class JournalStore: Sendable {
             fields: try list(11, "fields"), masked: try list(12, "masked"), source: try optionalText(13, "source"),
             genesys: try map(14, "genesys"), detail: try map(15, "detail"))
         return JournalEntry(sequence: sequence, event: event, previousHash: try hash(16, "prev_hash"), hash: try hash(17, "hash"))
+    }
+}
+
+extension JournalStore {
+    /// A stored list column (`fields`, `masked`): a JSON array of strings.
+    static func decodeList(_ json: String, column name: String, sequence: Int64) throws -> [String] {
+        if json == "[]" { return [] }  // most events' masked list; no parser needed
+        guard case .array(let items)? = try? JSONParser.parse(Array(json.utf8)) else {
+            throw UnreadableEntry(sequence: sequence, detail: "column \(name) is not a list of strings")
+        }
+        return try items.map { item in
+            guard case .string(let value) = item else {
+                throw UnreadableEntry(sequence: sequence, detail: "column \(name) is not a list of strings")
+            }
+            return value
+        }
+    }
+
+    /// A stored map column (`genesys`, `detail`): a JSON object of strings.
+    static func decodeMap(_ json: String, column name: String, sequence: Int64) throws -> [String: String] {
+        if json == "{}" { return [:] }  // most events' genesys and detail maps
+        guard let members = (try? JSONParser.parse(Array(json.utf8)))?.objectMembers else {
+            throw UnreadableEntry(sequence: sequence, detail: "column \(name) is not an object of strings")
+        }
+        var map: [String: String] = [:]
+        for (key, value) in members {
+            guard case .string(let string) = value else {
+                throw UnreadableEntry(sequence: sequence, detail: "column \(name) is not an object of strings")
+            }
+            map[key] = string
+        }
+        return map
     }
 }
 

@@ -1,0 +1,70 @@
+import Logging
+import PostgresNIO
+import Synchronization
+
+/// Ships this node's journal to `readaudit.events` in the cluster's PostgreSQL: batched (one INSERT of
+/// column arrays per batch), idempotent on event id (a re-sent batch inserts nothing twice), creating month
+/// partitions as events reach them, and announcing each commit on NOTIFY `readaudit_events` so the
+/// cross-node detector wakes at once.
+///
+/// Like every sink it is a copy, never a dependency: PostgreSQL away means `retry`, the journal keeps the
+/// backlog, and reads go on.
+public final class PostgresSink: AuditSink {
+    public let name: String
+    let database: ClusterDatabase
+    /// The chain this node's journal is: the `chain` column of every row it ships.
+    let chain: String
+    let logger: Logger
+    private let partitions = Mutex<Set<String>>([])
+
+    public init(name: String = "postgres", database: ClusterDatabase, chain: String, logger: Logger) {
+        self.name = name
+        self.database = database
+        self.chain = chain
+        self.logger = logger
+    }
+
+    public func deliver(_ batch: SinkBatch) async -> DeliveryResult {
+        guard !batch.entries.isEmpty else { return .delivered }
+        guard database.isMigrated else { return .retry(reason: "the PostgreSQL schema is not ready yet") }
+        let entries = batch.entries
+        let chain = self.chain
+        let logger = self.logger
+        let known = partitions.withLock { $0 }
+        let needed = Set(entries.map { ClusterSchema.partition(containing: $0.event.time.microseconds).name })
+        do {
+            let created = try await database.withConnection { connection in
+                var created: [String] = []
+                if !needed.isSubset(of: known) {
+                    created = try await ClusterSchema.ensurePartitions(
+                        for: entries.map(\.event.time.microseconds), on: connection, logger: logger)
+                }
+                try await connection.query("BEGIN", logger: logger)
+                do {
+                    _ = try await ClusterEvents.insert(entries, chain: chain, on: connection, logger: logger)
+                    try await connection.query("SELECT pg_notify(\(ClusterSchema.eventsChannel), \(chain))", logger: logger)
+                    try await connection.query("COMMIT", logger: logger)
+                } catch {
+                    _ = try? await connection.query("ROLLBACK", logger: logger)
+                    throw error
+                }
+                return created
+            }
+            if !created.isEmpty { partitions.withLock { $0.formUnion(created) } }
+            return .delivered
+        } catch {
+            return .retry(reason: Self.describe(error))
+        }
+    }
+
+    /// A short reason for logs and `audit.sink_degraded`: PostgreSQL's SQLSTATE and message when it answered.
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? PSQLError {
+            if let state = error.serverInfo?[.sqlState], let message = error.serverInfo?[.message] {
+                return "PostgreSQL \(state): \(message)"
+            }
+            return "PostgreSQL connection: \(error.code)"
+        }
+        return String("\(error)".prefix(200))
+    }
+}

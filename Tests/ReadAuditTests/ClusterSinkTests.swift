@@ -1,0 +1,56 @@
+import Foundation
+import Logging
+import ReadAudit
+import ReadAuditTestSupport
+import Testing
+
+/// The postgres sink against a real PostgreSQL server: every entry lands once, re-sent batches insert
+/// nothing, and what comes back hashes to the same chain.
+@Suite(.serialized) struct ClusterSinkTests {
+    @Test func shipsEntriesOnceAndTheyReadBackAsTheSameChain() async throws {
+        try await RealPostgres.withRunning { server in
+            let directory = try TemporaryDirectory()
+            defer { directory.remove() }
+            let store = try JournalStore(path: directory.file("j.sqlite"))
+            let entries = try await SQLiteJournal.withRunning(store: store, logger: Logger(label: "test")) { journal in
+                var appended: [JournalEntry] = []
+                for index in 0..<300 {
+                    let time = AuditTime(microseconds: 1_764_000_000_000_000 + Int64(index) * 1000)
+                    appended.append(try await journal.append(AuditEventDraft(
+                        id: .make(at: time), time: time, node: "n1", action: .customerRead, outcome: .served,
+                        credential: index % 2 == 0 ? "c" : nil, agent: TestCredentials.agentId, interaction: nil,
+                        customer: "C-\(index)", fields: ["ssn", "name"], masked: index % 3 == 0 ? ["ssn"] : [],
+                        source: "127.0.0.1", genesys: ["inin-user-id": "u"], detail: index % 5 == 0 ? ["why": "it's \"quoted\""] : [:])))
+                }
+                return appended
+            }
+            try await withClusterDatabase(server) { database in
+                let sink = PostgresSink(database: database, chain: "n1", logger: Logger(label: "test"))
+                #expect(await sink.deliver(SinkBatch(entries: Array(entries.prefix(200)))) == .delivered)
+                // A crash between delivery and cursor save re-sends an overlapping batch: nothing doubles.
+                #expect(await sink.deliver(SinkBatch(entries: Array(entries.suffix(150)), isRetry: true)) == .delivered)
+                #expect(await sink.deliver(SinkBatch(entries: entries)) == .delivered)
+                #expect(try await server.count("SELECT count(*) FROM readaudit.events") == 300)
+                #expect(try await server.count("SELECT count(DISTINCT id) FROM readaudit.events") == 300)
+                #expect(try await server.count("SELECT count(*) FROM readaudit.events WHERE credential IS NULL") == 150)
+
+                let rows = try await database.withConnection { connection in
+                    try await connection.query(
+                        "SELECT \(unescaped: ClusterEvents.columns) FROM readaudit.events ORDER BY chain, seq", logger: Logger(label: "test")
+                    ).collect().map { try ClusterEvents.entry(from: $0) }
+                }
+                #expect(rows.map(\.chain) == Array(repeating: "n1", count: 300))
+                #expect(rows.map(\.entry) == entries)
+                var previous = ChainHash.genesis
+                for (_, entry) in rows {
+                    #expect(entry.previousHash == previous)
+                    #expect(JournalEntry.seal(entry.event, sequence: entry.sequence, after: previous).hash == entry.hash)
+                    previous = entry.hash
+                }
+                // Rows are append-only in PostgreSQL too.
+                await #expect(throws: (any Error).self) { try await server.psql("DELETE FROM readaudit.events") }
+                #expect(try await server.count("SELECT count(*) FROM readaudit.events") == 300)
+            }
+        }
+    }
+}
