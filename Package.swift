@@ -90,6 +90,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
         .executableTarget(
@@ -132,6 +133,16 @@ let package = Package(
             name: "EvidenceBenchmark",
             dependencies: ["ReadAudit", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Benchmarks/EvidenceBenchmark"
+        ),
+        .executableTarget(
+            name: "ClusterBenchmark",
+            dependencies: [
+                "ReadAudit",
+                "ReadAuditTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "Benchmarks/ClusterBenchmark"
         ),
         .executableTarget(
             name: "DetectorBenchmark",

@@ -17,10 +17,12 @@ installed rsyslog-gnutls || need_packages+=(rsyslog-gnutls)
 installed openssl || need_packages+=(openssl)
 # The web console's browser tests drive a real headless Chromium over the DevTools protocol (issue 9).
 installed chromium || need_packages+=(chromium)
+# The multi-node tests run real PostgreSQL servers (initdb in a temporary directory, loopback only; issue 8).
+installed postgresql || need_packages+=(postgresql)
 if [ ${#need_packages[@]} -gt 0 ]; then
   echo "Installing ${need_packages[*]} from Debian's packages" >&2
   if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
-  # Installing rsyslog must not start the system's daemon (it would bind /dev/log; CI has no init
+  # Installing rsyslog or postgresql must not start the system's daemons (it would bind /dev/log; CI has no init
   # anyway): a policy-rc.d that answers 101 forbids every service start for the install's duration.
   # The tests start their own rsyslogd on their own configuration and ports.
   own_policy=""
