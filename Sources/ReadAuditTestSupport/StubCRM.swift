@@ -49,6 +49,13 @@ public final class StubCRM: Sendable {
         "C-2": #"{"customerId":"C-2","firstName":"Alan","lastName":"Turing","ssn":"900-98-7654","cardNumber":"5555550000004444","accountBalance":-20,"address":{"city":"Wilmslow"}}"#,
     ]
 
+    /// `count` small customers `C-0` … `C-<count-1>` (velocity rules count distinct customers).
+    public static func numberedRecords(_ count: Int) -> [String: String] {
+        Dictionary(uniqueKeysWithValues: (0..<count).map { index in
+            ("C-\(index)", #"{"customerId":"C-\#(index)","firstName":"Test","ssn":"900-00-\#(String(format: "%04d", index))","accountBalance":1}"#)
+        })
+    }
+
     /// The raw request targets received, in order (`/customers/C-1`).
     public var requestTargets: [String] { state.withLock { $0.requestTargets } }
     /// The Authorization header of each request received.

@@ -34,7 +34,8 @@ public enum Gateway {
             sinks.append(ConfiguredSink(
                 PostgresSink(database: database, chain: configuration.node, logger: logger),
                 limits: SinkBatchLimits(maxEvents: settings.shipBatch, maxBytes: 64 << 20, maxDelay: settings.shipDelay),
-                degradedAfter: .seconds(60)))
+                // PostgreSQL back means cross-node detection back: retry within 2 s, not the HTTP sinks' 30.
+                degradedAfter: .seconds(60), backoff: RetryBackoff(initial: .milliseconds(100), maximum: .seconds(2))))
             cluster = database
         }
         var genesysClient: GenesysClient?

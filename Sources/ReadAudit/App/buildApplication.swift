@@ -109,7 +109,7 @@ public func buildApplication(
     let shippers: [any Service] = ports.sinks.map {
         Shipper(
             sink: $0.sink, journal: ports.journal, store: ports.journal.store, node: configuration.node, clock: ports.clock,
-            limits: $0.limits, degradedAfter: $0.degradedAfter, monitor: ports.metrics.sinks, logger: logger)
+            limits: $0.limits, degradedAfter: $0.degradedAfter, monitor: ports.metrics.sinks, backoff: $0.backoff, logger: logger)
     }
     let lifecycle = GatewayLifecycleRecorder(recorder: recorder, configuration: configuration, logger: logger)
     // Services stop in reverse order: the stop event is written, the checkpointer signs over it, the shippers

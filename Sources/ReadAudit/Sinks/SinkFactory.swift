@@ -8,14 +8,17 @@ public struct ConfiguredSink: Sendable {
     public var sink: any AuditSink
     public var limits: SinkBatchLimits
     public var degradedAfter: Duration
+    /// Waits between failed deliveries.
+    public var backoff: RetryBackoff
 
     public init(
         _ sink: any AuditSink, limits: SinkBatchLimits = SinkBatchLimits(maxEvents: 500, maxBytes: 1 << 20, maxDelay: .zero),
-        degradedAfter: Duration = .seconds(60)
+        degradedAfter: Duration = .seconds(60), backoff: RetryBackoff = RetryBackoff()
     ) {
         self.sink = sink
         self.limits = limits
         self.degradedAfter = degradedAfter
+        self.backoff = backoff
     }
 }
 
