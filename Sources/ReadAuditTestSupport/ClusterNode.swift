@@ -11,11 +11,15 @@ public final class ClusterNode: Sendable {
     public let configurationFile: String
     public let gateway: RunningGateway
     public let port: Int
+    /// False for a restarted node: the first one owns (and removes) the directory.
+    private let ownsDirectory: Bool
 
-    /// Writes the node's configuration (`extraYAML` appended at the top level) and starts it.
-    public init(name: String, server: RealPostgres, crmURL: String, extraYAML: String = "") async throws {
+    /// Writes the node's configuration (`extraYAML` appended at the top level, `clusterYAML` inside
+    /// `cluster:`, indented by two spaces) and starts it.
+    public init(name: String, server: RealPostgres, crmURL: String, extraYAML: String = "", clusterYAML: String = "") async throws {
         self.name = name
         directory = try TemporaryDirectory()
+        ownsDirectory = true
         configurationFile = directory.file("readaudit.yaml")
         setenv("READAUDIT_PG_PASSWORD", server.password, 1)
         try """
@@ -37,13 +41,34 @@ public final class ClusterNode: Sendable {
             sinks:
               - {type: file, name: file, path: audit.jsonl}
             \(server.clusterYAML)
+            \(clusterYAML.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
             \(extraYAML)
             """.write(toFile: configurationFile, atomically: true, encoding: .utf8)
         gateway = try RunningGateway(arguments: ["serve", "--config", configurationFile])
         port = try await gateway.waitForPort()
     }
 
-    deinit { directory.remove() }
+    private init(restarting node: ClusterNode) async throws {
+        name = node.name
+        directory = node.directory
+        configurationFile = node.configurationFile
+        ownsDirectory = false
+        gateway = try RunningGateway(arguments: ["serve", "--config", configurationFile])
+        port = try await gateway.waitForPort()
+    }
+
+    /// The same node started again on its data directory (after `stop()` or `kill()`), on a new port.
+    public func restarted() async throws -> ClusterNode { try await ClusterNode(restarting: self) }
+
+    deinit { if ownsDirectory { directory.remove() } }
+
+    /// SIGKILL: the node dies at once, as in a crash or a lost machine.
+    public func kill() { gateway.kill9() }
+
+    /// Runs `readaudit <arguments> --config <this node's file>` and returns its exit status and output.
+    public func command(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        try ReadAuditBinary.run(arguments + ["--config", configurationFile])
+    }
 
     /// The auditor's admin API key (role auditor) on every node this helper starts.
     public static let auditorKey = "ra_cluster-auditor-key-for-tests-only-0123456789"
@@ -69,6 +94,15 @@ public final class ClusterNode: Sendable {
         guard let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(10)) else { return (nil, nil) }
         _ = try? await response.body.collect(upTo: 1 << 20)
         return (Int(response.status.code), response.headers.first(name: "Audit-Event-Id"))
+    }
+
+    /// A GET of the admin API with `key` (Bearer): the status and body.
+    public func admin(_ path: String, key: String) async throws -> (status: Int, body: String) {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+        request.headers.add(name: "Authorization", value: "Bearer \(key)")
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let body = try await response.body.collect(upTo: 16 << 20)
+        return (Int(response.status.code), String(buffer: body))
     }
 
     /// The node's local journal (open it after `stop()`, or read-only while it runs).

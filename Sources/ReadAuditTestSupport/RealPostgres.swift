@@ -20,7 +20,8 @@ public final class RealPostgres: Sendable {
 
     /// Makes a cluster in a new directory and starts it. `durable: false` turns fsync off (tests);
     /// benchmarks keep PostgreSQL's defaults.
-    public init(durable: Bool = false) async throws {
+    /// With `certificates`, the server also speaks TLS with their `localhost` certificate.
+    public init(durable: Bool = false, certificates: TestCertificates? = nil) async throws {
         guard let initdb = Self.findInitdb() else {
             throw TestSupportError("PostgreSQL is not installed: the multi-node tests need Debian's postgresql package (scripts/test.sh installs it)")
         }
@@ -49,6 +50,16 @@ public final class RealPostgres: Sendable {
             "max_connections = 100", "logging_collector = off", "log_min_messages = warning",
         ]
         if !durable { settings += ["fsync = off", "synchronous_commit = off", "full_page_writes = off"] }
+        if let certificates {
+            // The key must belong to the server's user and be private to it, or PostgreSQL refuses to start.
+            for (source, name) in [(certificates.serverCertificateFile, "server.crt"), (certificates.serverKeyFile, "server.key")] {
+                try? FileManager.default.removeItem(atPath: dataDirectory + "/" + name)
+                try FileManager.default.copyItem(atPath: source, toPath: dataDirectory + "/" + name)
+                chmod(dataDirectory + "/" + name, 0o600)
+                if getuid() == 0 { _ = try await ChildProcess.run("/bin/chown", ["postgres:postgres", dataDirectory + "/" + name]) }
+            }
+            settings += ["ssl = on", "ssl_cert_file = 'server.crt'", "ssl_key_file = 'server.key'"]
+        }
         let conf = try String(contentsOfFile: dataDirectory + "/postgresql.conf", encoding: .utf8)
         try (conf + "\n" + settings.joined(separator: "\n") + "\n").write(toFile: dataDirectory + "/postgresql.conf", atomically: false, encoding: .utf8)
         try await start()
@@ -66,8 +77,10 @@ public final class RealPostgres: Sendable {
     }
 
     /// Runs `body` with a fresh server, then stops it and removes its directory, whether `body` threw or not.
-    public static func withRunning<T>(durable: Bool = false, _ body: (RealPostgres) async throws -> T) async throws -> T {
-        let server = try await RealPostgres(durable: durable)
+    public static func withRunning<T>(
+        durable: Bool = false, certificates: TestCertificates? = nil, _ body: (RealPostgres) async throws -> T
+    ) async throws -> T {
+        let server = try await RealPostgres(durable: durable, certificates: certificates)
         do {
             let result = try await body(server)
             try await server.stop()

@@ -4,14 +4,15 @@ import Logging
 import ReadAudit
 
 /// `readaudit agents block|unblock|list`: the gateway's deny list, in the journal file. A running gateway
-/// re-reads it within `checks.denyListRefreshMs` (one second by default).
+/// re-reads it within `checks.denyListRefreshMs` (one second by default). In multi-node mode the change is
+/// also written to PostgreSQL, which notifies every node at once.
 struct Agents: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Block or unblock agents on the gateway's deny list (every read by a blocked agent is refused).",
         subcommands: [Block.self, Unblock.self, List.self])
 
     /// Opens the deny list of the configured journal with a running writer for its events.
-    static func withDenyList<T: Sendable>(_ options: JournalOptions, _ body: (SQLiteDenyList) async throws -> T) async throws -> T {
+    static func withDenyList<T: Sendable>(_ options: JournalOptions, _ body: @Sendable (any AgentDenyList) async throws -> T) async throws -> T {
         let configuration = try options.load()
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
         // Not makeLogger: logging may be bootstrapped once per process, and tests run this command in-process.
@@ -20,7 +21,11 @@ struct Agents: AsyncParsableCommand {
         let store = try JournalStore(path: configuration.journalPath, busyTimeout: configuration.journalBusyTimeout)
         return try await SQLiteJournal.withRunning(store: store, logger: logger) { journal in
             let list = try await SQLiteDenyList(store: store, journal: journal, node: configuration.node, clock: SystemWallClock())
-            return try await body(list)
+            guard let cluster = configuration.cluster else { return try await body(list) }
+            let logger = logger
+            return try await ClusterDatabase.withRunning(cluster.postgres, logger: logger) { database in
+                try await body(ClusterDenyList(local: list, database: database, node: configuration.node, clock: SystemWallClock(), logger: logger))
+            }
         }
     }
 

@@ -126,21 +126,23 @@ struct Report: AsyncParsableCommand {
         }
         let logger = makeLogger("readaudit.report", level: "warning")
         let store = try JournalStore(path: configuration.journalPath)
-        let output: String
-        let rows: Int
-        // Reports cover the whole trail: archived segments and the hot journal.
-        let trail = AuditTrail(store: store, archiveDirectory: configuration.archivePath)
-        if let customer {
-            let entries = try await trail.accesses(customer: customer, from: from, to: to)
-            rows = entries.count
-            output = AccessReport(customer: customer, from: from, to: to, entries: entries, view: view, settings: configuration.reports)
-                .render(format)
-        } else {
+        // Reports cover the whole trail: archived segments and the hot journal; in multi-node mode, every
+        // node's events in PostgreSQL.
+        let render: @Sendable (any AuditTrailReading) async throws -> (rows: Int, output: String) = { [customer, agent] trail in
+            if let customer {
+                let entries = try await trail.accesses(customer: customer, from: from, to: to)
+                return (entries.count, AccessReport(customer: customer, from: from, to: to, entries: entries, view: view, settings: configuration.reports)
+                    .render(format))
+            }
             let report = AgentActivityReport(
                 agent: agent!, from: from, to: to, entries: try await trail.entries(matching: .agentActivity(agent!), from: from, to: to),
                 settings: configuration.reports)
-            rows = report.reads.count + report.alerts.count
-            output = report.render(format)
+            return (report.reads.count + report.alerts.count, report.render(format))
+        }
+        let (rows, output) = if let cluster = configuration.cluster {
+            try await ClusterDatabase.withRunning(cluster.postgres, logger: logger) { database in try await render(ClusterTrail(database: database)) }
+        } else {
+            try await render(AuditTrail(store: store, archiveDirectory: configuration.archivePath))
         }
         // The look at the log is itself logged, before the answer is shown (PCI DSS 10.2.1.3).
         try await SQLiteJournal.withRunning(store: store, logger: logger) { journal in

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import ReadAudit
 
 struct Verify: AsyncParsableCommand {
@@ -28,6 +29,9 @@ struct Verify: AsyncParsableCommand {
     @Option(name: .long, help: "Check this inclusion or consistency proof (from `readaudit prove`) instead of the journal.")
     var proof: String?
 
+    @Flag(name: .long, help: "In multi-node mode, check only this node's journal, not every node's chain in PostgreSQL.")
+    var local = false
+
     func run() async throws {
         let configuration = try options.load()
         let logger = makeLogger("readaudit.verify", level: "warning")
@@ -36,9 +40,6 @@ struct Verify: AsyncParsableCommand {
             try verifyProof(at: proof, keys: keys)
             return
         }
-        guard FileManager.default.fileExists(atPath: configuration.journalPath) else {
-            throw ValidationError("No journal at \(configuration.journalPath).")
-        }
         var external: [Checkpoint] = []
         for file in checkpointFiles {
             do {
@@ -46,6 +47,13 @@ struct Verify: AsyncParsableCommand {
             } catch {
                 throw ValidationError("--checkpoints \(file): \(error)")
             }
+        }
+        if let cluster = configuration.cluster, !local {
+            try await verifyCluster(cluster, configuration: configuration, keys: keys, external: external, logger: logger)
+            return
+        }
+        guard FileManager.default.fileExists(atPath: configuration.journalPath) else {
+            throw ValidationError("No journal at \(configuration.journalPath).")
         }
         let nodes = Set(external.map(\.node))
         if node == nil && nodes.count > 1 {
@@ -79,6 +87,53 @@ struct Verify: AsyncParsableCommand {
         print("OK: \(result.verifiedCount) entries, chain intact, head \(result.head.hex)")
         print("Signed: \(result.checkpointsVerified) checkpoint(s) verified (\(external.count) external); the newest covers \(result.signedSize) entries.")
         for note in keys.notes + result.notes { print("Note: \(note)") }
+    }
+
+    /// Multi-node mode: every node's chain as PostgreSQL holds it, each held to its own node's checkpoints
+    /// (from the chain itself and from `--checkpoints`). The run is recorded in this node's journal.
+    private func verifyCluster(
+        _ cluster: ClusterConfiguration, configuration: ReadAuditConfiguration, keys: (ring: PublicKeyring?, notes: [String]),
+        external: [Checkpoint], logger: Logger
+    ) async throws {
+        let results = try await ClusterDatabase.withRunning(cluster.postgres, logger: logger) { database in
+            var results: [(chain: String, result: VerificationResult)] = []
+            for chain in try await ClusterChain.chains(in: database) {
+                let evidence = VerificationEvidence(publicKeys: keys.ring, external: external.filter { $0.node == chain }, node: chain)
+                results.append((chain, try await JournalVerification.verify(ClusterChain(database: database, chain: chain), evidence: evidence)))
+            }
+            return results
+        }
+        let failed = results.filter { !$0.result.isIntact }
+        if !readOnly {
+            try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
+            let store = try JournalStore(path: configuration.journalPath)
+            try await SQLiteJournal.withRunning(store: store, logger: logger) { journal in
+                let time = SystemWallClock().now()
+                var detail = [
+                    "scope": "cluster", "chains": String(results.count), "failedChains": String(failed.count),
+                    "verified": String(results.reduce(0) { $0 + $1.result.verifiedCount }),
+                    "checkpoints": String(results.reduce(0) { $0 + $1.result.checkpointsVerified }), "externalCheckpoints": String(external.count),
+                ]
+                if let first = failed.first, let problem = first.result.problem {
+                    detail["firstBadChain"] = first.chain
+                    detail["firstBadSequence"] = String(problem.sequence)
+                    detail["problem"] = problem.kind.rawValue
+                }
+                _ = try await journal.append(AuditEventDraft(
+                    id: .make(at: time), time: time, node: configuration.node, action: .auditVerify,
+                    outcome: failed.isEmpty ? .ok : .failed, credential: "cli:\(NSUserName())", detail: detail))
+            }
+        }
+        if results.isEmpty { print("Note: PostgreSQL holds no events yet.") }
+        for (chain, result) in results {
+            if let problem = result.problem {
+                print("FAILED \(chain): \(problem) (\(result.verifiedCount) entries verified before it)")
+            } else {
+                print("OK \(chain): \(result.verifiedCount) entries, chain intact, head \(result.head.hex); \(result.checkpointsVerified) checkpoint(s) verified, the newest covering \(result.signedSize) entries")
+            }
+        }
+        for note in keys.notes + Set(results.flatMap(\.result.notes)).sorted() { print("Note: \(note)") }
+        if !failed.isEmpty { throw ExitCode(1) }
     }
 
     /// The public keys to trust: the file given, else the keys directory's copy (with a note saying so).

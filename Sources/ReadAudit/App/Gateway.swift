@@ -46,8 +46,18 @@ public enum Gateway {
             services.append(HTTPClientService(client: genesysHTTP))
         }
         let clock = SystemWallClock()
-        let denyList = try await SQLiteDenyList(store: store, journal: journal, node: configuration.node, clock: clock)
-        services.append(DenyListRefresher(denyList: denyList, interval: configuration.denyListRefresh, logger: logger))
+        let localDenyList = try await SQLiteDenyList(store: store, journal: journal, node: configuration.node, clock: clock)
+        let denyList: any AgentDenyList
+        if let cluster, let settings = configuration.cluster {
+            // The cluster's list in PostgreSQL, this node's copy answering reads; NOTIFY brings changes at once.
+            let shared = ClusterDenyList(local: localDenyList, database: cluster, node: configuration.node, clock: clock, logger: logger)
+            services.append(ClusterListener(
+                database: cluster, denyList: shared, wake: cluster.eventsArrived, resync: settings.denyListResync, logger: logger))
+            denyList = shared
+        } else {
+            services.append(DenyListRefresher(denyList: localDenyList, interval: configuration.denyListRefresh, logger: logger))
+            denyList = localDenyList
+        }
         let interactions = InteractionRegistry(directory: genesysClient, ttl: configuration.genesys?.conversationTTL ?? .seconds(30))
         var ports = GatewayPorts(
             journal: journal, customers: customers, sinks: sinks, clock: clock, metrics: metrics, services: services,

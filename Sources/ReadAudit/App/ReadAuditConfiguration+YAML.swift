@@ -20,7 +20,7 @@ extension ReadAuditConfiguration {
         try applyDetection(top, environment: environment, resolvingSecrets: resolvingSecrets)
         try applyReports(top, baseDirectory: baseDirectory)
         try applyRetention(top)
-        try applyCluster(top, environment: environment, resolvingSecrets: resolvingSecrets)
+        try applyCluster(top, environment: environment, baseDirectory: baseDirectory, resolvingSecrets: resolvingSecrets)
         try applyHardening(top, baseDirectory: baseDirectory)
         if top.keys.contains("pseudonymKey") {
             pseudonymKey = resolvingSecrets ? try Self.secret(top, "pseudonymKey", environment: environment) : Secret("")

@@ -10,7 +10,7 @@ func addAdminRoutes(
     let denyList = DenyListController(denyList: ports.denyList, gate: gate)
     let queries = AdminQueryController(
         gate: gate, store: ports.journal.store, settings: configuration.reports,
-        trail: AuditTrail(store: ports.journal.store, archiveDirectory: configuration.archivePath))
+        trail: reportTrail(configuration, ports))
     let verification = VerificationController(gate: gate, store: ports.journal.store, verifier: ChainVerification(store: ports.journal.store, keyring: SigningKeyring(directory: configuration.keysPath), archiveDirectory: configuration.archivePath))
 
     let admin = router.group("/admin/v1")

@@ -10,7 +10,7 @@ func addConsoleRoutes(
         gate: AdminGate(credentials: configuration.adminCredentials, recorder: recorder, failureResponse: ConsoleResponse.problem),
         sessions: ConsoleSessions(clock: ports.clock),
         authenticator: CallerAuthenticator(credentials: configuration.adminCredentials.map(\.credential)),
-        store: store, trail: AuditTrail(store: store, archiveDirectory: configuration.archivePath), settings: configuration.reports,
+        store: store, trail: reportTrail(configuration, ports), settings: configuration.reports,
         denyList: ports.denyList,
         verifier: ChainVerification(store: store, keyring: SigningKeyring(directory: configuration.keysPath), archiveDirectory: configuration.archivePath),
         sinks: ports.metrics.sinks,

@@ -16,6 +16,14 @@ func detectionServices(_ configuration: ReadAuditConfiguration, _ ports: Gateway
         responders.append(SOARWebhookResponder(sink: sink, clock: ports.clock))
         services.append(HTTPClientService(client: client))
     }
+    // Several nodes: one detector, the leader's, over every node's events in PostgreSQL (a node's own
+    // detector would count only the reads that landed on it).
+    if let database = ports.cluster, let cluster = configuration.cluster {
+        return services + [ClusterDetector(
+            database: database, journal: ports.journal, configuration: configuration.detection, responses: configuration.responders,
+            responders: responders, node: configuration.node, clock: ports.clock, cluster: cluster, wake: database.eventsArrived,
+            logger: logger)]
+    }
     let detector = Detector(
         journal: ports.journal, store: ports.journal.store, configuration: configuration.detection,
         responses: configuration.responders, responders: responders, node: configuration.node, clock: ports.clock,

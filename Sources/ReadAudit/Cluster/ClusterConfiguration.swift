@@ -39,9 +39,13 @@ public struct PostgresSettings: Sendable, Equatable {
     public var database: String = "readaudit"
     public var user: String = "readaudit"
     public var password: Secret?
+    /// Why the password could not be read, when the configuration was loaded without requiring secrets.
+    public var passwordProblem: String?
     public var tls: TLSMode = .prefer
     /// A PEM bundle of the CAs to trust for the server's certificate (the system's store when absent).
     public var caFile: String?
+    /// The name the server's certificate must carry, when it differs from `host` (connecting by address).
+    public var serverName: String?
     /// Connections in this node's pool (the sink, queries, the deny list's listener and the leader hold one each).
     public var poolSize: Int = 8
     public var connectTimeout: Duration = .seconds(5)
@@ -50,7 +54,7 @@ public struct PostgresSettings: Sendable, Equatable {
 
     public static func == (lhs: PostgresSettings, rhs: PostgresSettings) -> Bool {
         lhs.host == rhs.host && lhs.port == rhs.port && lhs.database == rhs.database && lhs.user == rhs.user
-            && lhs.password?.value == rhs.password?.value && lhs.tls == rhs.tls && lhs.caFile == rhs.caFile
+            && lhs.password?.value == rhs.password?.value && lhs.passwordProblem == rhs.passwordProblem && lhs.tls == rhs.tls && lhs.caFile == rhs.caFile && lhs.serverName == rhs.serverName
             && lhs.poolSize == rhs.poolSize && lhs.connectTimeout == rhs.connectTimeout
     }
 }

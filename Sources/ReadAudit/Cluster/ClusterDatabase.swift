@@ -15,8 +15,11 @@ public final class ClusterDatabase: Service, Sendable {
     let logger: Logger
     /// Longest wait for one statement, connection included: PostgreSQL being away must never hang a caller.
     public let statementTimeout: Duration
+    /// Signalled when a node announces shipped events (NOTIFY `readaudit_events`): wakes the cross-node detector.
+    public let eventsArrived = ClusterWake()
 
     public init(settings: PostgresSettings, logger: Logger, statementTimeout: Duration = .seconds(10)) throws {
+        if let problem = settings.passwordProblem { throw ConfigurationError(problem) }
         self.settings = settings
         self.logger = logger
         self.statementTimeout = statementTimeout
@@ -25,6 +28,7 @@ public final class ClusterDatabase: Service, Sendable {
             database: settings.database, tls: try Self.tls(settings))
         configuration.options.maximumConnections = settings.poolSize
         configuration.options.connectTimeout = settings.connectTimeout
+        if let name = settings.serverName { configuration.options.tlsServerName = name }
         configuration.options.keepAliveBehavior = .init(frequency: .seconds(30))
         var background = logger
         background.logLevel = max(logger.logLevel, .warning)
@@ -43,7 +47,7 @@ public final class ClusterDatabase: Service, Sendable {
         }
     }
 
-    private let migrated = Mutex(false)
+    let migrated = Mutex(false)
 
     /// Runs the pool, and brings the schema up to date as soon as PostgreSQL answers (retrying while it
     /// does not: a node starts and serves reads with PostgreSQL down).
@@ -66,7 +70,7 @@ public final class ClusterDatabase: Service, Sendable {
                 let wait = delay
                 logger.warning(
                     "Cannot bring the PostgreSQL schema up to date; retrying. Check cluster.postgres (host, credentials, TLS).",
-                    metadata: ["error": "\(error)", "retryIn": "\(wait)"])
+                    metadata: ["error": "\(PostgresSink.describe(error))", "retryIn": "\(wait)"])
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
                 delay = min(delay * 2, .seconds(5))
             }
@@ -84,22 +88,53 @@ public final class ClusterDatabase: Service, Sendable {
         }
     }
 
+    /// Runs `body` with a database for `settings` whose pool runs (and whose schema is brought up to date)
+    /// for its length: for commands that are not the gateway (`report`, `verify`, `agents`).
+    public static func withRunning<T: Sendable>(
+        _ settings: PostgresSettings, logger: Logger, _ body: @Sendable (ClusterDatabase) async throws -> T
+    ) async throws -> T {
+        let database = try ClusterDatabase(settings: settings, logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await database.client.run() }
+            defer { group.cancelAll() }
+            try await database.migrate()
+            database.migrated.withLock { $0 = true }
+            return try await body(database)
+        }
+    }
+
     /// Runs `body` on a leased connection, failing with `ClusterError.unavailable` after `statementTimeout`.
+    ///
+    /// The caller is answered at the deadline or on cancellation even when the lease or the statement does
+    /// not respond to cancellation (a pool shutting down, a half-open socket): that work is cancelled and
+    /// left to finish on its own, and whatever it returns later is dropped. Callers' statements are
+    /// idempotent or transactional, so a late commit changes nothing they rely on.
     public func withConnection<T: Sendable>(
         timeout: Duration? = nil, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
         let limit = timeout ?? statementTimeout
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await self.client.withConnection { try await body($0) } }
-            group.addTask {
-                try await Task.sleep(for: limit)
-                return nil
+        let outcome = OneShot<T>()
+        let client = self.client
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+                outcome.install(continuation)
+                let work = Task {
+                    do {
+                        outcome.resume(with: .success(try await client.withConnection { try await body($0) }))
+                    } catch {
+                        outcome.resume(with: .failure(error))
+                    }
+                }
+                let timer = Task {
+                    try await Task.sleep(for: limit)
+                    outcome.resume(with: .failure(ClusterError.unavailable(
+                        "PostgreSQL did not answer within \(limit); check cluster.postgres (host, port, user, password, TLS) and that the server runs")))
+                    work.cancel()
+                }
+                outcome.onFinish { work.cancel(); timer.cancel() }
             }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let value = first else {
-                throw ClusterError.unavailable("PostgreSQL did not answer within \(limit)")
-            }
-            return value
+        } onCancel: {
+            outcome.resume(with: .failure(CancellationError()))
         }
     }
 
@@ -126,9 +161,18 @@ public final class ClusterDatabase: Service, Sendable {
     public func migrate() async throws {
         let logger = self.logger
         try await withConnection(timeout: .seconds(60)) { connection in
-            try await connection.query("CREATE SCHEMA IF NOT EXISTS readaudit", logger: logger)
-            try await connection.query(
-                "CREATE TABLE IF NOT EXISTS readaudit.migrations (name text PRIMARY KEY, applied_us bigint NOT NULL)", logger: logger)
+            // IF NOT EXISTS alone races between nodes starting together: take the lock first.
+            try await connection.query("BEGIN", logger: logger)
+            do {
+                try await connection.query("SELECT pg_advisory_xact_lock(\(ClusterSchema.migrationLock))", logger: logger)
+                try await connection.query("CREATE SCHEMA IF NOT EXISTS readaudit", logger: logger)
+                try await connection.query(
+                    "CREATE TABLE IF NOT EXISTS readaudit.migrations (name text PRIMARY KEY, applied_us bigint NOT NULL)", logger: logger)
+                try await connection.query("COMMIT", logger: logger)
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: logger)
+                throw error
+            }
             for migration in ClusterSchema.migrations {
                 try await connection.query("BEGIN", logger: logger)
                 do {
@@ -167,5 +211,47 @@ public enum ClusterError: Error, Sendable, CustomStringConvertible {
         case .unavailable(let detail): "PostgreSQL unavailable: \(detail)"
         case .invalid(let detail): "PostgreSQL answered something unexpected: \(detail)"
         }
+    }
+}
+
+/// A continuation resumed once, by whichever of its racers comes first; the rest are ignored.
+final class OneShot<T: Sendable>: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<T, any Error>?
+        var early: Result<T, any Error>?
+        var finished = false
+        var onFinish: (@Sendable () -> Void)?
+    }
+    private let state = Mutex(State())
+
+    func install(_ continuation: CheckedContinuation<T, any Error>) {
+        let early = state.withLock { state -> Result<T, any Error>? in
+            if let early = state.early { return early }
+            state.continuation = continuation
+            return nil
+        }
+        if let early { continuation.resume(with: early) }
+    }
+
+    /// Runs `action` once the outcome is known (at once when it already is).
+    func onFinish(_ action: @escaping @Sendable () -> Void) {
+        let now = state.withLock { state -> Bool in
+            if state.finished { return true }
+            state.onFinish = action
+            return false
+        }
+        if now { action() }
+    }
+
+    func resume(with result: Result<T, any Error>) {
+        let (continuation, action) = state.withLock { state -> (CheckedContinuation<T, any Error>?, (@Sendable () -> Void)?) in
+            guard !state.finished else { return (nil, nil) }
+            state.finished = true
+            if state.continuation == nil { state.early = result }
+            defer { state.continuation = nil; state.onFinish = nil }
+            return (state.continuation, state.onFinish)
+        }
+        continuation?.resume(with: result)
+        action?()
     }
 }

@@ -74,7 +74,10 @@ public enum ClusterSchema {
                 reason text NOT NULL,
                 blocked_by text NOT NULL,
                 blocked_us bigint NOT NULL,
-                node text NOT NULL
+                node text NOT NULL,
+                unblocked_by text,
+                unblocked_us bigint,
+                CHECK ((unblocked_by IS NULL) = (unblocked_us IS NULL))
             )
             """,
             """
@@ -90,17 +93,17 @@ public enum ClusterSchema {
             CREATE TABLE readaudit.detector_alerts (
                 incident text PRIMARY KEY,
                 rule text NOT NULL,
-                agent text,
-                alert_id text NOT NULL,
                 leader text NOT NULL,
-                raised_us bigint NOT NULL
-            )
-            """,
-            """
-            CREATE TABLE readaudit.nodes (
-                node text PRIMARY KEY,
-                public_keys text NOT NULL,
-                seen_us bigint NOT NULL
+                alert_id text NOT NULL UNIQUE,
+                alert_us bigint NOT NULL,
+                trigger_us bigint NOT NULL,
+                code text,
+                credential text,
+                agent text,
+                interaction text,
+                customer text,
+                detail text NOT NULL,
+                recorded boolean NOT NULL DEFAULT false
             )
             """,
         ])

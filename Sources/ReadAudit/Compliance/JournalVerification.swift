@@ -40,11 +40,21 @@ public struct VerificationEvidence: Sendable {
     }
 }
 
+/// A chain `verify` can walk: a node's SQLite journal, or one node's chain as shipped to PostgreSQL.
+public protocol VerifiableChain: Sendable {
+    /// Every `audit.checkpoint` entry in sequence order, with its checkpoint (nil when its fields do not form one).
+    func checkpointEvents() async throws -> [(entry: JournalEntry, checkpoint: Checkpoint?)]
+    /// Every entry after `sequence`, in sequence order, until `body` returns false.
+    func scanChain(after sequence: Int64, pageSize: Int64, _ body: (ScannedEntry) throws -> Bool) async throws
+}
+
+extension JournalStore: VerifiableChain {}
+
 /// `readaudit verify`: walks the journal in sequence order, checks every link, rebuilds the Merkle tree, and
 /// holds the result to every signed checkpoint (the journal's own and external ones). Names the first bad
 /// sequence number.
 public enum JournalVerification {
-    public static func verify(_ store: JournalStore, evidence: VerificationEvidence = VerificationEvidence()) async throws -> VerificationResult {
+    public static func verify(_ store: some VerifiableChain, evidence: VerificationEvidence = VerificationEvidence()) async throws -> VerificationResult {
         var problems: [ChainProblem] = []
         var notes: [String] = []
         // The checkpoints to hold the chain to, by the size they cover.
@@ -116,7 +126,7 @@ public enum JournalVerification {
             if archivedOnly > 0 { notes.append("\(archivedOnly) checkpoint(s) cover archived entries only: their signatures were checked.") }
         }
         do {
-            try await store.scanChain(after: evidence.start?.sequence ?? Int64.min) { entry in
+            try await store.scanChain(after: evidence.start?.sequence ?? Int64.min, pageSize: 16_384) { entry in
                 if let found = verifier.check(entry) {
                     chainProblem = found
                     return false

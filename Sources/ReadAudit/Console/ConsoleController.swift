@@ -11,7 +11,7 @@ struct ConsoleController: Sendable {
     let sessions: ConsoleSessions
     let authenticator: CallerAuthenticator
     let store: JournalStore
-    let trail: AuditTrail
+    let trail: any AuditTrailReading
     let settings: ReportSettings
     let denyList: any AgentDenyList
     let verifier: any JournalVerifying

@@ -19,7 +19,7 @@ public final class Detector: Service {
     private let store: JournalStore
     private let configuration: DetectionConfiguration
     private let responses: ResponseConfiguration
-    private let responders: [String: any Responder]
+    private let raiser: AlertRaiser
     private let node: String
     private let clock: any WallClock
     private let batchSize: Int
@@ -35,7 +35,7 @@ public final class Detector: Service {
         self.store = store
         self.configuration = configuration
         self.responses = responses
-        self.responders = Dictionary(responders.map { ($0.kind, $0) }, uniquingKeysWith: { first, _ in first })
+        self.raiser = AlertRaiser(journal: journal, responders: responders, node: node, clock: clock, logger: logger)
         self.node = node
         self.clock = clock
         self.batchSize = batchSize
@@ -114,60 +114,8 @@ public final class Detector: Service {
     /// Appends the alert, then runs and audits the responses its rule is configured for.
     private func raise(_ finding: Finding, planner: inout ResponsePlanner) async {
         let now = clock.now()
-        let alert: JournalEntry
-        do {
-            alert = try await journal.append(finding.alertDraft(id: .make(at: now), time: now, node: node))
-        } catch {
-            logger.error("Could not record an alert in the journal", metadata: ["rule": "\(finding.rule)", "error": "\(error)"])
-            return
-        }
-        logger.warning("Detection rule raised an alert", metadata: [
-            "rule": "\(finding.rule)", "event.id": "\(alert.event.id)", "trigger.seq": "\(finding.triggerSequence)",
-            "count": "\(finding.count)", "threshold": "\(finding.threshold)",
-        ])
-        for decision in planner.plan(rule: finding.rule, incident: finding.incident, triggerTime: finding.triggerTime, now: now) {
-            switch decision {
-            case .duplicate:
-                continue
-            case .refuse(let kind, let reason):
-                logger.warning("Automated response withheld", metadata: ["kind": "\(kind)", "reason": "\(reason)", "alert": "\(alert.event.id)"])
-                await record(kind: kind, alert: alert, finding: finding, outcome: .failed, detail: ["reason": reason])
-            case .perform(let kind):
-                guard let responder = responders[kind] else {
-                    logger.error("No responder of this kind is configured", metadata: ["kind": "\(kind)"])
-                    await record(kind: kind, alert: alert, finding: finding, outcome: .failed, detail: ["reason": "not_configured"])
-                    continue
-                }
-                do {
-                    let facts = try await responder.respond(to: alert)
-                    await record(kind: kind, alert: alert, finding: finding, outcome: .ok, detail: facts)
-                } catch {
-                    logger.error("Automated response failed", metadata: ["kind": "\(kind)", "alert": "\(alert.event.id)", "error": "\(error)"])
-                    await record(kind: kind, alert: alert, finding: finding, outcome: .failed, detail: [
-                        "reason": "error", "error": String("\(error)".prefix(300)),
-                    ])
-                }
-            }
-        }
-    }
-
-    /// Appends `response.<kind>`: every automated response is itself audited (DESIGN guarantee 7).
-    private func record(kind: String, alert: JournalEntry, finding: Finding, outcome: AuditOutcome, detail: [String: String]) async {
-        var detail = detail
-        detail["source"] = Finding.detectorSource
-        detail["kind"] = kind
-        detail["incident"] = finding.incident
-        detail["rule"] = finding.rule
-        detail["alertEventId"] = alert.event.id.rawValue
-        detail["alertSeq"] = String(alert.sequence)
-        let now = clock.now()
-        do {
-            _ = try await journal.append(AuditEventDraft(
-                id: .make(at: now), time: now, node: node, action: AuditAction(rawValue: "response." + kind), outcome: outcome,
-                agent: finding.agent, detail: detail))
-        } catch {
-            logger.error("Could not record an automated response in the journal", metadata: ["kind": "\(kind)", "error": "\(error)"])
-        }
+        guard let alert = await raiser.record(finding.alertDraft(id: .make(at: now), time: now, node: node), finding: finding) else { return }
+        await raiser.respond(to: alert, finding: finding, planner: &planner)
     }
 
     /// Returns when an entry after `sequence` exists, the poll interval passes, or shutdown begins.

@@ -9,7 +9,7 @@ struct AdminQueryController: Sendable {
     let store: JournalStore
     let settings: ReportSettings
     /// Archive and journal together, for reports (the paginated `/events` and `/alerts` read the journal).
-    let trail: AuditTrail
+    let trail: any AuditTrailReading
 
     /// The formats of `/events` and `/alerts`.
     enum ExportFormat: String, CaseIterable {

@@ -54,6 +54,23 @@ public final class SQLiteDenyList: AgentDenyList {
         return true
     }
 
+    /// Makes this node's copy agree with the cluster's list (multi-node mode): adds and removes rows without
+    /// recording events, since the node where each change was made recorded it in its own chain.
+    public func mirror(adding added: [BlockedAgent], removing removed: [String]) async throws {
+        guard !added.isEmpty || !removed.isEmpty else { return }
+        try await store.pool.write { db in
+            for agent in added {
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO deny_list (agent, reason, blocked_by, blocked_us) VALUES (?, ?, ?, ?)",
+                    arguments: [agent.agentId.lowercased(), agent.reason, agent.blockedBy, agent.blockedAt.microseconds])
+            }
+            for agent in removed {
+                try db.execute(sql: "DELETE FROM deny_list WHERE agent = ?", arguments: [agent.lowercased()])
+            }
+        }
+        try await reload()
+    }
+
     public func all() async throws -> [BlockedAgent] {
         try await Self.read(store)
     }

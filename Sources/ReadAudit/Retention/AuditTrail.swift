@@ -9,10 +9,16 @@ public struct AuditQuery: Sendable {
     public var arguments: [DatabaseValue]
     /// The same condition for an archived entry.
     public var matches: @Sendable (JournalEntry) -> Bool
+    /// The same condition as column = value pairs, for PostgreSQL's `readaudit.events` (multi-node mode).
+    public var equalities: [(column: String, value: String)]
 
-    public init(condition: String, arguments: [DatabaseValue], matches: @escaping @Sendable (JournalEntry) -> Bool) {
+    public init(
+        condition: String, arguments: [DatabaseValue], equalities: [(column: String, value: String)],
+        matches: @escaping @Sendable (JournalEntry) -> Bool
+    ) {
         self.condition = condition
         self.arguments = arguments
+        self.equalities = equalities
         self.matches = matches
     }
 
@@ -20,23 +26,43 @@ public struct AuditQuery: Sendable {
     public static func customerAccesses(_ customer: String) -> AuditQuery {
         AuditQuery(
             condition: "customer = ? AND +action = ?", arguments: [customer.databaseValue, AuditAction.customerRead.rawValue.databaseValue],
+            equalities: [("customer", customer), ("action", AuditAction.customerRead.rawValue)],
             matches: { entry in entry.event.customer == customer && entry.event.action == .customerRead })
     }
 
     /// Everything one agent did.
     public static func agentActivity(_ agent: String) -> AuditQuery {
-        AuditQuery(condition: "agent = ?", arguments: [agent.databaseValue], matches: { entry in entry.event.agent == agent })
+        AuditQuery(condition: "agent = ?", arguments: [agent.databaseValue], equalities: [("agent", agent)], matches: { entry in entry.event.agent == agent })
     }
 
     /// Events of one action.
     public static func action(_ action: AuditAction) -> AuditQuery {
-        AuditQuery(condition: "action = ?", arguments: [action.rawValue.databaseValue], matches: { entry in entry.event.action == action })
+        AuditQuery(condition: "action = ?", arguments: [action.rawValue.databaseValue], equalities: [("action", action.rawValue)], matches: { entry in entry.event.action == action })
+    }
+}
+
+/// Where reports read the audit trail: one node's archive and journal (`AuditTrail`), or every node's events
+/// in the cluster's PostgreSQL (`ClusterTrail`).
+public protocol AuditTrailReading: Sendable {
+    /// Entries matching `query` with `from <= time < to`, in time order, at most `limit`.
+    func entries(matching query: AuditQuery, from: AuditTime?, to: AuditTime?, limit: Int?) async throws -> [JournalEntry]
+}
+
+extension AuditTrailReading {
+    /// Who read a customer's record from `from` (inclusive) to `to` (exclusive).
+    public func accesses(customer: String, from: AuditTime?, to: AuditTime?) async throws -> [JournalEntry] {
+        try await entries(matching: .customerAccesses(customer), from: from, to: to, limit: nil)
+    }
+
+    /// Entries matching `query` in the period, all of them.
+    public func entries(matching query: AuditQuery, from: AuditTime?, to: AuditTime?) async throws -> [JournalEntry] {
+        try await entries(matching: query, from: from, to: to, limit: nil)
     }
 }
 
 /// The whole audit trail of one journal: its archive segments and its hot `events` table, queried as one.
 /// Every entry appears exactly once, whatever the archiver is doing meanwhile.
-public struct AuditTrail: Sendable {
+public struct AuditTrail: AuditTrailReading {
     public let store: JournalStore
     /// The archive segments' directory (`ReadAuditConfiguration.archivePath`).
     public let archiveDirectory: String
@@ -51,7 +77,7 @@ public struct AuditTrail: Sendable {
     ///
     /// The archive boundary, the live segments and the hot rows come from one read transaction: a segment
     /// is recorded before its rows leave `events`, so each entry is read from exactly one place.
-    public func entries(matching query: AuditQuery, from: AuditTime?, to: AuditTime?, limit: Int? = nil) async throws -> [JournalEntry] {
+    public func entries(matching query: AuditQuery, from: AuditTime?, to: AuditTime?, limit: Int?) async throws -> [JournalEntry] {
         let lower = from?.microseconds ?? Int64.min
         let upper = to?.microseconds ?? Int64.max
         let (records, through, hot) = try await store.pool.read { db in
@@ -72,11 +98,6 @@ public struct AuditTrail: Sendable {
         let merged = Self.merge(archived, hot)
         guard let limit else { return merged }
         return Array(merged.prefix(limit))
-    }
-
-    /// Who read a customer's record from `from` (inclusive) to `to` (exclusive), archived and hot.
-    public func accesses(customer: String, from: AuditTime?, to: AuditTime?) async throws -> [JournalEntry] {
-        try await entries(matching: .customerAccesses(customer), from: from, to: to)
     }
 
     /// Two lists in (time, sequence) order merged into one.
