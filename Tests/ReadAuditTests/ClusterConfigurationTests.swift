@@ -48,6 +48,17 @@ import Testing
         }
     }
 
+    @Test func aNodeArchivesOnlyWhatReachedPostgreSQL() throws {
+        // The archiver waits for the cluster's postgres cursor (else a node could purge events PostgreSQL never
+        // got), and not for a local detector cursor that no one moves in multi-node mode (it would never archive).
+        let clustered = Archiver.Settings(configuration: try load("cluster: {postgres: {}}", environment: ["READAUDIT_PG_PASSWORD": "x"]))
+        #expect(clustered.consumers.contains(PostgresSink.cursorName))
+        #expect(!clustered.consumers.contains(Detector.cursorName))
+        let alone = Archiver.Settings(configuration: try ReadAuditConfiguration.load(path: nil, environment: [:]))
+        #expect(alone.consumers.contains(Detector.cursorName))
+        #expect(!alone.consumers.contains(PostgresSink.cursorName))
+    }
+
     @Test func tlsToPostgreSQLVerifiesTheServerCertificate() async throws {
         let certificates = try await TestCertificates.shared()
         try await RealPostgres.withRunning(certificates: certificates) { server in

@@ -114,6 +114,18 @@ import Testing
             #expect(admin.status == 200)
             let viaAPI = try #require(try JSONSerialization.jsonObject(with: Data(admin.body.utf8)) as? [String: Any])
             #expect((viaAPI["accesses"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == expected.map(\.id))
+            // The paged query reads PostgreSQL too, and its cursor carries the node across pages.
+            var paged: [String] = []
+            var cursor: String?
+            repeat {
+                let page = try await nodes[0].admin(
+                    "/admin/v1/events?customer=C-3&limit=4" + (cursor.map { "&cursor=\($0)" } ?? ""), key: ClusterNode.auditorKey)
+                #expect(page.status == 200, "\(page.body)")
+                let object = try #require(try JSONSerialization.jsonObject(with: Data(page.body.utf8)) as? [String: Any])
+                paged += (object["events"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+                cursor = object["nextCursor"] as? String
+            } while cursor != nil && paged.count < 20
+            #expect(paged == expected.map(\.id))
             // verify checks each node's chain as PostgreSQL holds it.
             // The auditor trusts every node's public keys (`readaudit keys public` on each), never PostgreSQL's word.
             for node in nodes { node.stop() }

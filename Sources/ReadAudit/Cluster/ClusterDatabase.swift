@@ -88,8 +88,9 @@ public final class ClusterDatabase: Service, Sendable {
         }
     }
 
-    /// Runs `body` with a database for `settings` whose pool runs (and whose schema is brought up to date)
-    /// for its length: for commands that are not the gateway (`report`, `verify`, `agents`).
+    /// Runs `body` with a database for `settings` whose pool runs for its length: for commands that are not
+    /// the gateway (`report`, `verify`, `agents`). It changes no schema (the gateways own migrations), so an
+    /// auditor's read-only role is enough for `report` and `verify`.
     public static func withRunning<T: Sendable>(
         _ settings: PostgresSettings, logger: Logger, _ body: @Sendable (ClusterDatabase) async throws -> T
     ) async throws -> T {
@@ -97,7 +98,6 @@ public final class ClusterDatabase: Service, Sendable {
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await database.client.run() }
             defer { group.cancelAll() }
-            try await database.migrate()
             database.migrated.withLock { $0 = true }
             return try await body(database)
         }

@@ -60,6 +60,9 @@ public final class ClusterDenyList: AgentDenyList {
                 return rows > 0
             }
             let removed = try await local.unblock(key, by: by)
+            // Lifted in the cluster but not held here (this node had not heard of the block yet): the unblock
+            // is still this node's act, so it is still recorded in this node's chain.
+            if lifted && !removed { try await local.record(.agentUnblocked, agent: key, detail: ["by": by]) }
             return lifted || removed
         }
     }

@@ -18,7 +18,9 @@ import ServiceLifecycle
 /// 2. it appends the alert to its own journal (shipped like any event), marks the claim recorded, and
 ///    runs the responses.
 /// A new leader resumes after the watermark, knowing every claimed incident, so it never raises one twice.
-/// A leader that died between 1 and 2 finds its own unrecorded claims when it starts again and records them.
+/// A node that claimed but could not record (it died, or its journal refused) records its own unrecorded
+/// claims before it tries to lead again. Such a claim's responses are not run then: an alert raised late
+/// must not act late; the SOC sees the alert.
 public final class ClusterDetector: Service {
     let database: ClusterDatabase
     let journal: SQLiteJournal
@@ -59,25 +61,22 @@ public final class ClusterDetector: Service {
     }
 
     public func run() async throws {
-        var repaired = false
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                if !repaired {
-                    try await recordOwnClaims()
-                    repaired = true
-                }
+                // Before every attempt to lead: a claim this node made but could not record (it stopped, or its
+                // journal refused the alert) is recorded first, so leading never skips it.
+                try await recordOwnClaims()
                 try await cancelWhenGracefulShutdown {
                     try await self.database.client.withConnection { connection in
                         guard try await self.takeLead(on: connection) else { return }
                         self.logger.info("This node leads cross-node detection", metadata: ["node": "\(self.node)"])
                         defer { self.logger.info("This node no longer leads cross-node detection", metadata: ["node": "\(self.node)"]) }
-                        do {
-                            try await self.lead(on: connection)
-                        } catch {
-                            _ = try? await connection.query("SELECT pg_advisory_unlock(\(ClusterSchema.detectorLeaderLock))", logger: self.logger)
-                            throw error
-                        }
+                        var failure: (any Error)?
+                        do { try await self.lead(on: connection) } catch { failure = error }
+                        // The connection goes back to the pool: without the lock, with the default timeout.
                         _ = try? await connection.query("SELECT pg_advisory_unlock(\(ClusterSchema.detectorLeaderLock))", logger: self.logger)
+                        _ = try? await connection.query("RESET statement_timeout", logger: self.logger)
+                        if let failure { throw failure }
                     }
                 }
             } catch {
@@ -204,9 +203,13 @@ public final class ClusterDetector: Service {
             logger.info("Incident already claimed by an earlier leader; not raised again", metadata: ["rule": "\(finding.rule)"])
             return
         }
-        guard let entry = await raiser.record(alert, finding: finding) else { return }
-        try await connection.query("UPDATE readaudit.detector_alerts SET recorded = true WHERE incident = \(finding.incident)", logger: logger)
+        guard let entry = await raiser.record(alert, finding: finding) else {
+            // The claim stands and is recorded before this node leads again; meanwhile another node may lead.
+            throw ClusterError.unavailable("this node's journal refused an alert; giving up the lead")
+        }
         await raiser.respond(to: entry, finding: finding, planner: &planner)
+        // After the responses: should this fail, the next start finds the alert in the journal and marks it.
+        try await connection.query("UPDATE readaudit.detector_alerts SET recorded = true WHERE incident = \(finding.incident)", logger: logger)
     }
 
     /// Records the alerts this node claimed but did not get into its journal (it stopped in between).

@@ -58,7 +58,7 @@ public enum ClusterSchema {
             "CREATE INDEX events_customer_time ON readaudit.events (customer, time_us)",
             "CREATE INDEX events_agent_time ON readaudit.events (agent, time_us)",
             "CREATE INDEX events_interaction_time ON readaudit.events (interaction, time_us)",
-            "CREATE INDEX events_action_time ON readaudit.events (action, time_us)",
+            "CREATE INDEX events_action_time ON readaudit.events (action COLLATE \"C\", time_us)",
             "CREATE INDEX events_arrival ON readaudit.events (txid, ingest)",
             """
             CREATE FUNCTION readaudit.refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -35,6 +35,45 @@ public struct ClusterTrail: AuditTrailReading {
         }
     }
 
+    public func page(_ query: JournalQuery, after cursor: JournalCursor?, limit: Int) async throws -> JournalPage {
+        let limit = max(1, limit)
+        var bindings = PostgresBindings()
+        var conditions: [String] = []
+        func bind(_ value: some PostgresEncodable & Sendable) throws -> String {
+            try bindings.append(value)
+            return "$\(bindings.count)"
+        }
+        switch query.subject {
+        case .customer(let id): conditions.append("customer = \(try bind(id))")
+        case .agent(let id): conditions.append("agent = \(try bind(id))")
+        case .interaction(let id): conditions.append("interaction = \(try bind(id))")
+        case .any: break
+        }
+        switch query.action {
+        case .exactly(let value)?: conditions.append("action = \(try bind(value))")
+        case .prefix(let prefix)?:
+            // A byte-order range (the index is COLLATE "C"), so `_` and `%` mean nothing and no locale reorders it.
+            conditions.append("action COLLATE \"C\" >= \(try bind(prefix)) AND action COLLATE \"C\" < \(try bind(JournalStore.successor(of: prefix)))")
+        case nil: break
+        }
+        if let from = query.from { conditions.append("time_us >= \(try bind(from.microseconds))") }
+        if let to = query.to { conditions.append("time_us < \(try bind(to.microseconds))") }
+        if let cursor {
+            conditions.append(
+                "(time_us, chain, seq) > (\(try bind(cursor.timeMicroseconds)), \(try bind(cursor.chain ?? "")), \(try bind(cursor.sequence)))")
+        }
+        var sql = "SELECT \(ClusterEvents.columns) FROM readaudit.events"
+        if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
+        sql += " ORDER BY time_us, chain, seq LIMIT \(limit + 1)"
+        let (logger, statement) = (database.logger, PostgresQuery(unsafeSQL: sql, binds: bindings))
+        let rows = try await database.withConnection(timeout: .seconds(60)) { connection in
+            try await connection.query(statement, logger: logger).collect().map { try ClusterEvents.entry(from: $0) }
+        }
+        guard rows.count > limit else { return JournalPage(entries: rows.map(\.entry), next: nil) }
+        let kept = rows.prefix(limit)
+        return JournalPage(entries: kept.map(\.entry), next: kept.last.map { JournalCursor(after: $0.entry, chain: $0.chain) })
+    }
+
     /// Columns a query may compare (each has an index with `time_us`).
     static let queryable: Set<String> = ["customer", "agent", "interaction", "action"]
 }

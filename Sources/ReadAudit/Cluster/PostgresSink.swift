@@ -17,7 +17,10 @@ public final class PostgresSink: AuditSink {
     let logger: Logger
     private let partitions = Mutex<Set<String>>([])
 
-    public init(name: String = "postgres", database: ClusterDatabase, chain: String, logger: Logger) {
+    /// The sink's (and its cursor's) name: reserved in multi-node mode.
+    public static let cursorName = "postgres"
+
+    public init(name: String = PostgresSink.cursorName, database: ClusterDatabase, chain: String, logger: Logger) {
         self.name = name
         self.database = database
         self.chain = chain

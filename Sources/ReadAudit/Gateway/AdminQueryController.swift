@@ -8,7 +8,8 @@ struct AdminQueryController: Sendable {
     let gate: AdminGate
     let store: JournalStore
     let settings: ReportSettings
-    /// Archive and journal together, for reports (the paginated `/events` and `/alerts` read the journal).
+    /// Archive and journal together for reports (the paginated `/events` and `/alerts` read the hot journal);
+    /// every node's events in PostgreSQL in multi-node mode.
     let trail: any AuditTrailReading
 
     /// The formats of `/events` and `/alerts`.
@@ -46,7 +47,7 @@ struct AdminQueryController: Sendable {
             let cursor = try parameters.cursor()
             let limit = try parameters.limit()
             let format = try parameters.choice("format", ExportFormat.allCases, standard: .json)
-            let page = try await store.page(JournalQuery(subject: subject, action: action, from: from, to: to), after: cursor, limit: limit)
+            let page = try await trail.page(JournalQuery(subject: subject, action: action, from: from, to: to), after: cursor, limit: limit)
             return Self.answer(page, key: "events", format: format, filename: "readaudit-events.csv")
         }
     }
@@ -63,7 +64,7 @@ struct AdminQueryController: Sendable {
             let limit = try parameters.limit()
             let format = try parameters.choice("format", ExportFormat.allCases, standard: .json)
             let query = JournalQuery(subject: subject ?? .any, action: .prefix("alert."), from: from, to: to)
-            let page = try await store.page(query, after: cursor, limit: limit)
+            let page = try await trail.page(query, after: cursor, limit: limit)
             return Self.answer(page, key: "alerts", format: format, filename: "readaudit-alerts.csv")
         }
     }

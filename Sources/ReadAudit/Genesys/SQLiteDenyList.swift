@@ -89,7 +89,7 @@ public final class SQLiteDenyList: AgentDenyList {
         }
     }
 
-    private func record(_ action: AuditAction, agent: String, detail: [String: String]) async throws {
+    func record(_ action: AuditAction, agent: String, detail: [String: String]) async throws {
         let time = clock.now()
         _ = try await journal.append(AuditEventDraft(
             id: .make(at: time), time: time, node: node, action: action, outcome: .ok, credential: detail["by"], agent: agent,

@@ -33,31 +33,36 @@ public struct JournalQuery: Sendable, Equatable {
     }
 }
 
-/// Where a page of a query ended: the (time, sequence) of its last entry. Opaque to callers, who get
-/// it as a token (base64url of `v1:<time_us>:<seq>`).
+/// Where a page of a query ended: the (time, sequence) of its last entry, and in multi-node mode the chain
+/// (node) it belongs to. Opaque to callers, who get it as a token (base64url of `v1:<time_us>:<seq>`, or
+/// `v2:<time_us>:<seq>:<chain>`).
 public struct JournalCursor: Sendable, Hashable {
     public var timeMicroseconds: Int64
     public var sequence: Int64
+    /// The entry's chain when pages span every node's (PostgreSQL), else nil.
+    public var chain: String?
 
-    public init(timeMicroseconds: Int64, sequence: Int64) {
+    public init(timeMicroseconds: Int64, sequence: Int64, chain: String? = nil) {
         self.timeMicroseconds = timeMicroseconds
         self.sequence = sequence
+        self.chain = chain
     }
 
     /// The cursor just after `entry`.
-    public init(after entry: JournalEntry) {
-        self.init(timeMicroseconds: entry.event.time.microseconds, sequence: entry.sequence)
+    public init(after entry: JournalEntry, chain: String? = nil) {
+        self.init(timeMicroseconds: entry.event.time.microseconds, sequence: entry.sequence, chain: chain)
     }
 
     /// The token handed to API callers.
     public var token: String {
-        Data("v1:\(timeMicroseconds):\(sequence)".utf8).base64EncodedString()
+        let text = chain.map { "v2:\(timeMicroseconds):\(sequence):\($0)" } ?? "v1:\(timeMicroseconds):\(sequence)"
+        return Data(text.utf8).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 
     /// Parses a token; nil for anything this gateway did not hand out.
     public init?(token: String) {
-        guard (1...64).contains(token.utf8.count),
+        guard (1...256).contains(token.utf8.count),
             token.utf8.allSatisfy({ b in
                 (48...57).contains(b) || (65...90).contains(b) || (97...122).contains(b) || b == UInt8(ascii: "-") || b == UInt8(ascii: "_")
             })
@@ -65,9 +70,11 @@ public struct JournalCursor: Sendable, Hashable {
         var base64 = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         base64 += String(repeating: "=", count: (4 - base64.utf8.count % 4) % 4)
         guard let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8) else { return nil }
-        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0] == "v1", let time = Int64(parts[1]), let sequence = Int64(parts[2]), sequence > 0 else { return nil }
-        self.init(timeMicroseconds: time, sequence: sequence)
+        let parts = text.split(separator: ":", maxSplits: 3, omittingEmptySubsequences: false)
+        guard parts.count == 3 && parts[0] == "v1" || parts.count == 4 && parts[0] == "v2" && !parts[3].isEmpty,
+            let time = Int64(parts[1]), let sequence = Int64(parts[2]), sequence > 0
+        else { return nil }
+        self.init(timeMicroseconds: time, sequence: sequence, chain: parts.count == 4 ? String(parts[3]) : nil)
     }
 }
 
@@ -88,7 +95,7 @@ extension JournalStore {
         }
         guard rows.count > limit else { return JournalPage(entries: rows, next: nil) }
         let entries = Array(rows.prefix(limit))
-        return JournalPage(entries: entries, next: entries.last.map(JournalCursor.init(after:)))
+        return JournalPage(entries: entries, next: entries.last.map { JournalCursor(after: $0) })
     }
 
     /// Every entry matching `query`, in time order (for reports, which cover one customer or one agent).

@@ -44,12 +44,15 @@ public final class Archiver: Service, Sendable {
         }
 
         /// The settings a configuration implies: its archive and key directories, every sink, and the
-        /// detector when detection is on.
+        /// detector when detection is on. In multi-node mode, the cluster's `postgres` sink instead of the
+        /// node's own detector (the cross-node one reads PostgreSQL, which the postgres cursor covers).
         public init(configuration: ReadAuditConfiguration, credential: String? = nil) {
+            let cluster = configuration.cluster != nil
+            let detector = configuration.detection.enabled && !cluster ? [Detector.cursorName] : []
             self.init(
                 retention: configuration.retention, archiveDirectory: configuration.archivePath, keysDirectory: configuration.keysPath,
                 node: configuration.node,
-                consumers: configuration.sinks.map(\.name) + (configuration.detection.enabled ? [Detector.cursorName] : []),
+                consumers: configuration.sinks.map(\.name) + (cluster ? [PostgresSink.cursorName] : []) + detector,
                 credential: credential)
         }
     }

@@ -46,6 +46,9 @@ public struct AuditQuery: Sendable {
 public protocol AuditTrailReading: Sendable {
     /// Entries matching `query` with `from <= time < to`, in time order, at most `limit`.
     func entries(matching query: AuditQuery, from: AuditTime?, to: AuditTime?, limit: Int?) async throws -> [JournalEntry]
+    /// One page of an admin query after `cursor` (keyset pagination in time order), for `/admin/v1/events`
+    /// and `/admin/v1/alerts`.
+    func page(_ query: JournalQuery, after cursor: JournalCursor?, limit: Int) async throws -> JournalPage
 }
 
 extension AuditTrailReading {
@@ -98,6 +101,11 @@ public struct AuditTrail: AuditTrailReading {
         let merged = Self.merge(archived, hot)
         guard let limit else { return merged }
         return Array(merged.prefix(limit))
+    }
+
+    /// A page of the hot journal (archived entries are reached through reports).
+    public func page(_ query: JournalQuery, after cursor: JournalCursor?, limit: Int) async throws -> JournalPage {
+        try await store.page(query, after: cursor, limit: limit)
     }
 
     /// Two lists in (time, sequence) order merged into one.
