@@ -53,4 +53,42 @@ import Testing
             }
         }
     }
+
+    @Test func aSecondJournalUnderTheSameNodeNameIsRefusedNotMerged() async throws {
+        try await RealPostgres.withRunning { server in
+            let directory = try TemporaryDirectory()
+            defer { directory.remove() }
+            func journal(_ file: String, reads: Int) async throws -> [JournalEntry] {
+                let store = try JournalStore(path: directory.file(file))
+                return try await SQLiteJournal.withRunning(store: store, logger: Logger(label: "test")) { journal in
+                    var appended: [JournalEntry] = []
+                    for index in 0..<reads {
+                        let time = AuditTime(microseconds: 1_764_000_000_000_000 + Int64(index) * 1000)
+                        appended.append(try await journal.append(AuditEventDraft(
+                            id: .make(at: time), time: time, node: "same-name", action: .customerRead, outcome: .served,
+                            agent: TestCredentials.agentId, customer: "C-\(index)")))
+                    }
+                    return appended
+                }
+            }
+            let first = try await journal("a.sqlite", reads: 20)
+            let second = try await journal("b.sqlite", reads: 30)
+            try await withClusterDatabase(server) { (database: ClusterDatabase) async throws -> Void in
+                let sink = PostgresSink(database: database, chain: "same-name", logger: Logger(label: "test"))
+                #expect(await sink.deliver(SinkBatch(entries: first)) == .delivered)
+                // The other journal, from its start or from the middle: both refused, nothing inserted.
+                guard case .rejected = await sink.deliver(SinkBatch(entries: Array(second.prefix(10)))) else {
+                    Issue.record("a second chain under the same name was accepted")
+                    return
+                }
+                guard case .rejected = await sink.deliver(SinkBatch(entries: Array(second.suffix(10)))) else {
+                    Issue.record("a second chain's later entries were accepted")
+                    return
+                }
+                #expect(try await server.count("SELECT count(*) FROM readaudit.events") == 20)
+                // The first journal's own re-sent and next batches still go through.
+                #expect(await sink.deliver(SinkBatch(entries: Array(first.suffix(5)), isRetry: true)) == .delivered)
+            }
+        }
+    }
 }

@@ -80,6 +80,10 @@ public struct ClusterListener: Service {
             logger.warning(
                 "Cannot read the cluster's deny list; this node's last known list stays in force",
                 metadata: ["error": "\(PostgresSink.describe(error))"])
+            // A block the CLI wrote into this node's file meanwhile still takes effect here at once.
+            do { try await denyList.local.reload() } catch {
+                logger.warning("Could not re-read this node's deny list either; the copy in memory stays in force", metadata: ["error": "\(error)"])
+            }
         }
     }
 }

@@ -1,4 +1,5 @@
 import Logging
+import NIOCore
 import PostgresNIO
 import Synchronization
 
@@ -44,6 +45,9 @@ public final class PostgresSink: AuditSink {
                 }
                 try await connection.query("BEGIN", logger: logger)
                 do {
+                    if let conflict = try await Self.chainConflict(entries[0], chain: chain, on: connection, logger: logger) {
+                        throw ChainConflict(detail: conflict)
+                    }
                     _ = try await ClusterEvents.insert(entries, chain: chain, on: connection, logger: logger)
                     try await connection.query("SELECT pg_notify(\(ClusterSchema.eventsChannel), \(chain))", logger: logger)
                     try await connection.query("COMMIT", logger: logger)
@@ -55,9 +59,36 @@ public final class PostgresSink: AuditSink {
             }
             if !created.isEmpty { partitions.withLock { $0.formUnion(created) } }
             return .delivered
+        } catch let conflict as ChainConflict {
+            logger.critical(
+                "Another journal ships to PostgreSQL under this node's name: give every node its own node: name. Shipping to PostgreSQL stopped; the journal keeps every event.",
+                metadata: ["node": "\(chain)", "detail": "\(conflict.detail)"])
+            return .rejected(reason: "another journal ships under node name \(chain): \(conflict.detail)")
         } catch {
             return .retry(reason: Self.describe(error))
         }
+    }
+
+    struct ChainConflict: Error {
+        var detail: String
+    }
+
+    /// Why `first` (a batch's first entry) cannot continue `chain` as PostgreSQL holds it, or nil: the row
+    /// before it must be the one it links to, and a row at its own sequence must be itself (a re-sent batch).
+    /// Two nodes sharing one `node:` name would otherwise merge two chains into one broken one.
+    static func chainConflict(_ first: JournalEntry, chain: String, on connection: PostgresConnection, logger: Logger) async throws -> String? {
+        let rows = try await connection.query("""
+            SELECT seq, id, hash FROM readaudit.events WHERE chain = \(chain) AND seq IN (\(first.sequence - 1), \(first.sequence))
+            """, logger: logger)
+        for try await (sequence, id, hash) in rows.decode((Int64, String, ByteBuffer).self) {
+            if sequence == first.sequence, id != first.event.id.rawValue {
+                return "entry \(sequence) in PostgreSQL is another event"
+            }
+            if sequence == first.sequence - 1, Array(hash.readableBytesView) != first.previousHash.bytes {
+                return "entry \(sequence) in PostgreSQL is not the one entry \(first.sequence) links to"
+            }
+        }
+        return nil
     }
 
     /// A short reason for logs and `audit.sink_degraded`: PostgreSQL's SQLSTATE and message when it answered.
