@@ -52,10 +52,12 @@ public final class ClusterDatabase: Service, Sendable {
     /// Runs the pool, and brings the schema up to date as soon as PostgreSQL answers (retrying while it
     /// does not: a node starts and serves reads with PostgreSQL down).
     public func run() async throws {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.client.run() }
-            group.addTask { await self.migrateUntilDone() }
-            await group.waitForAll()
+        await runUntilShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.client.run() }
+                group.addTask { await self.migrateUntilDone() }
+                await group.waitForAll()
+            }
         }
     }
 

@@ -61,12 +61,16 @@ public final class ClusterDetector: Service {
     }
 
     public func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+        await runUntilShutdown { await self.detectUntilCancelled() }
+    }
+
+    private func detectUntilCancelled() async {
+        while !Task.isCancelled {
             do {
                 // Before every attempt to lead: a claim this node made but could not record (it stopped, or its
                 // journal refused the alert) is recorded first, so leading never skips it.
                 try await recordOwnClaims()
-                try await cancelWhenGracefulShutdown {
+                do {
                     try await self.database.client.withConnection { connection in
                         guard try await self.takeLead(on: connection) else { return }
                         self.logger.info("This node leads cross-node detection", metadata: ["node": "\(self.node)"])
@@ -80,12 +84,12 @@ public final class ClusterDetector: Service {
                     }
                 }
             } catch {
-                if Task.isShuttingDownGracefully || Task.isCancelled { return }
+                if Task.isCancelled { return }
                 logger.warning(
                     "Cross-node detection paused: PostgreSQL did not answer; retrying. Reads go on; local journals keep every event.",
                     metadata: ["error": "\(PostgresSink.describe(error))"])
             }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.cluster.leaderCheckInterval) }
+            try? await Task.sleep(for: cluster.leaderCheckInterval)
         }
     }
 
@@ -104,7 +108,7 @@ public final class ClusterDetector: Service {
         var watermark = try await loadWatermark(connection)
         try await warmUp(engine: &engine, before: watermark, on: connection)
         logger.info("Cross-node detector resumed", metadata: ["watermark.txid": "\(watermark.txid)", "watermark.ingest": "\(watermark.ingest)"])
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+        while !Task.isCancelled {
             let batch = try await events(after: watermark, on: connection)
             guard let last = batch.last else {
                 await wake.wait(timeout: cluster.detectorPollInterval)

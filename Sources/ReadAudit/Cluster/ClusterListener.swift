@@ -22,12 +22,11 @@ public struct ClusterListener: Service {
     }
 
     public func run() async throws {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.listen() }
-            group.addTask { await self.resyncPeriodically() }
-            group.addTask { try? await gracefulShutdown() }
-            await group.next()
-            group.cancelAll()
+        await runUntilShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.listen() }
+                group.addTask { await self.resyncPeriodically() }
+            }
         }
     }
 
