@@ -124,9 +124,12 @@ public enum ClusterSchema {
     /// Creates the month partitions that `times` fall in, when missing (serialised between nodes).
     static func ensurePartitions(for times: some Sequence<Int64>, on connection: PostgresConnection, logger: Logger) async throws -> [String] {
         var wanted: [String: (Int64, Int64)] = [:]
+        var last: (start: Int64, end: Int64)?
         for time in times {
+            if let last, time >= last.start, time < last.end { continue }
             let partition = partition(containing: time)
             wanted[partition.name] = (partition.start, partition.end)
+            last = (partition.start, partition.end)
         }
         let existing = try await connection.query(
             "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'readaudit.events'::regclass",

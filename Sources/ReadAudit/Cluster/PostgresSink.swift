@@ -35,7 +35,20 @@ public final class PostgresSink: AuditSink {
         let chain = self.chain
         let logger = self.logger
         let known = partitions.withLock { $0 }
-        let needed = Set(entries.map { ClusterSchema.partition(containing: $0.event.time.microseconds).name })
+        // Months the batch touches, computed once per month rather than once per entry (a calendar
+        // computation costs more than the rest of an entry's encoding).
+        let needed = {
+            var needed = Set<String>()
+            var month: (start: Int64, end: Int64)?
+            for entry in entries {
+                let time = entry.event.time.microseconds
+                if let month, time >= month.start, time < month.end { continue }
+                let partition = ClusterSchema.partition(containing: time)
+                needed.insert(partition.name)
+                month = (partition.start, partition.end)
+            }
+            return needed
+        }()
         do {
             let created = try await database.withConnection { connection in
                 var created: [String] = []
