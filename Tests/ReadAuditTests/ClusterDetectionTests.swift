@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Logging
 import ReadAudit
 import ReadAuditTestSupport
 import Testing
@@ -214,6 +215,51 @@ import Testing
             }
             #expect(try await server.count("SELECT count(*) FROM readaudit.detector_alerts WHERE NOT recorded") == 0)
           }
+        }
+    }
+}
+
+/// The cross-node detector's repair path, in process against a real PostgreSQL: an incident this node
+/// claimed but never got into its journal (it died between the two) is recorded, once, when its detector
+/// starts again.
+@Suite(.serialized) struct ClusterClaimRepairTests {
+    @Test func aClaimThisNodeNeverRecordedIsRecordedOnceWhenItStartsAgain() async throws {
+        try await RealPostgres.withRunning { server in
+            let directory = try TemporaryDirectory()
+            defer { directory.remove() }
+            let logger = Logger(label: "repair-test")
+            let alertID = EventID.make(at: SystemWallClock().now())
+            try await withClusterDatabase(server) { database in
+                // What a leader commits before it appends the alert: the claim, not yet recorded.
+                _ = try await server.psql("""
+                    INSERT INTO readaudit.detector_alerts
+                        (incident, rule, leader, alert_id, alert_us, trigger_us, agent, detail)
+                    VALUES ('velocity:agent:a:7', 'velocity', 'node-r', '\(alertID.rawValue)', 1764000000000000, 1764000000000000,
+                            '\(TestCredentials.agentId)', '{"incident":"velocity:agent:a:7","rule":"velocity","source":"detector"}')
+                    """)
+                let store = try JournalStore(path: directory.file("journal.sqlite"))
+                for round in 1...2 {
+                    try await SQLiteJournal.withRunning(store: store, logger: logger) { journal in
+                        let detector = ClusterDetector(
+                            database: database, journal: journal, configuration: DetectionConfiguration(), responses: ResponseConfiguration(),
+                            responders: [], node: "node-r", clock: SystemWallClock(), cluster: ClusterConfiguration(postgres: server.settings),
+                            wake: database.eventsArrived, logger: logger)
+                        try await withThrowingTaskGroup(of: Void.self) { group in
+                            group.addTask { try await detector.run() }
+                            defer { group.cancelAll() }
+                            let recorded = try await ClusterDetectionTests.eventually(within: .seconds(10)) {
+                                try await server.count("SELECT count(*) FROM readaudit.detector_alerts WHERE recorded") == 1
+                            }
+                            #expect(recorded, "round \(round)")
+                        }
+                    }
+                    // The second round finds the claim recorded and the alert in the journal: nothing is added.
+                    let alerts = try await store.entries(after: 0, limit: 100).filter { $0.event.action.rawValue == "alert.velocity" }
+                    #expect(alerts.map(\.event.id) == [alertID], "round \(round)")
+                    #expect(alerts.first?.event.detail["incident"] == "velocity:agent:a:7")
+                    _ = try await server.psql("UPDATE readaudit.detector_alerts SET recorded = false")
+                }
+            }
         }
     }
 }

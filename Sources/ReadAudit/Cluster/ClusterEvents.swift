@@ -68,7 +68,6 @@ public enum ClusterEvents {
     /// JSON text the local journal stores, inside JSON strings, so they arrive byte for byte.
     static func insert(_ entries: [JournalEntry], chain: String, on connection: PostgresConnection, logger: Logger) async throws -> Int {
         var json = JSONText(capacity: entries.count * 640)
-        var scratch = JSONText(capacity: 256)
         json.raw("[")
         for (index, entry) in entries.enumerated() {
             let e = entry.event
@@ -97,22 +96,19 @@ public enum ClusterEvents {
             json.optionalString(e.customer)
             json.key("source")
             json.optionalString(e.source)
-            scratch = JSONText(capacity: 128)
-            scratch.stringArray(e.fields)
-            json.key("fields")
-            json.string(scratch.string)
-            scratch = JSONText(capacity: 64)
-            scratch.stringArray(e.masked)
-            json.key("masked")
-            json.string(scratch.string)
-            scratch = JSONText(capacity: 128)
-            scratch.stringMap(e.genesys)
-            json.key("genesys")
-            json.string(scratch.string)
-            scratch = JSONText(capacity: 128)
-            scratch.stringMap(e.detail)
-            json.key("detail")
-            json.string(scratch.string)
+            // The list and map columns: their journal JSON text, as a JSON string.
+            for (key, list) in [("fields", e.fields), ("masked", e.masked)] {
+                var text = JSONText(capacity: 128)
+                text.stringArray(list)
+                json.key(key)
+                json.string(text.string)
+            }
+            for (key, map) in [("genesys", e.genesys), ("detail", e.detail)] {
+                var text = JSONText(capacity: 128)
+                text.stringMap(map)
+                json.key(key)
+                json.string(text.string)
+            }
             json.key("prev_hash")
             json.string(entry.previousHash.hex)
             json.key("hash")
