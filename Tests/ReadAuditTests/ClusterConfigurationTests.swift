@@ -9,11 +9,7 @@ import Testing
 /// real PostgreSQL that verifies the server's certificate.
 @Suite struct ClusterConfigurationTests {
     func load(_ yaml: String, environment: [String: String] = [:]) throws -> ReadAuditConfiguration {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let path = directory.file("c.yaml")
-        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
-        return try ReadAuditConfiguration.load(path: path, environment: environment)
+        try ReadAuditConfiguration.load(yaml: yaml, environment: environment)
     }
 
     @Test func singleNodeByDefault() throws {
