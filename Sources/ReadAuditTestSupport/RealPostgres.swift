@@ -138,6 +138,31 @@ public final class RealPostgres: Sendable {
     }
 
     /// Runs one SQL statement with psql and returns its rows, columns separated by `|`.
+    /// CPU seconds (user + system) used so far by the server: the postmaster and every process it started
+    /// (backends, WAL writer, checkpointer...), read from /proc; processes that already exited count through
+    /// the postmaster's reaped-children times. Benchmarks take the difference over a run.
+    public func cpuSeconds() throws -> Double {
+        let pidText = try String(contentsOfFile: dataDirectory + "/postmaster.pid", encoding: .utf8)
+        guard let postmaster = pidText.split(separator: "\n").first.flatMap({ Int($0) }) else {
+            throw TestSupportError("postmaster.pid has no process id")
+        }
+        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+        var total = 0.0
+        for name in try FileManager.default.contentsOfDirectory(atPath: "/proc") {
+            guard let pid = Int(name), let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { continue }
+            // Fields after the command name: state ppid ... utime (14th field overall) stime (15th).
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            guard fields.count > 14, let parent = Int(fields[1]), pid == postmaster || parent == postmaster,
+                  let user = Double(fields[11]), let system = Double(fields[12]) else { continue }
+            total += (user + system) / ticks
+            if pid == postmaster, let children = Double(fields[13]), let childrenSystem = Double(fields[14]) {
+                total += (children + childrenSystem) / ticks
+            }
+        }
+        return total
+    }
+
     public func psql(_ sql: String) async throws -> [String] {
         let result = try await ChildProcess.run("/usr/bin/env", [
             "PGPASSWORD=\(password)", binaries + "/psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",
