@@ -76,6 +76,14 @@ actor SyslogConnection {
 
     /// The open connection, or a new one: TCP connect, then the TLS handshake when configured.
     private func connected() async throws -> (any Channel, SyslogConnectionCause) {
+        if let channel, channel.isActive {
+            // A server that closed the connection since the last delivery (it stopped or restarted) has
+            // sent a FIN the kernel holds but the channel's event loop may not have read yet: writing then
+            // "succeeds" into a dead socket and the batch is lost. Two hops through the loop make it run at
+            // least one poll for I/O after this point, so such a close is seen before anything is written.
+            try? await channel.eventLoop.submit {}.get()
+            try? await channel.eventLoop.submit {}.get()
+        }
         if let channel, let cause, channel.isActive { return (channel, cause) }
         if let stale = channel {
             // The server closed it between deliveries. Syslog servers never close a healthy connection, and
