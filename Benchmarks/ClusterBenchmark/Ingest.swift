@@ -105,22 +105,13 @@ func runIngest(_ arguments: [String]) async throws {
         let rate = Double(total) / seconds
 
         // Baseline: the server copies the same rows into a table with the same indexes, inside itself.
-        _ = try await server.psql("CREATE TABLE public.baseline (LIKE readaudit.events INCLUDING DEFAULTS INCLUDING INDEXES)")
-        let baselineBegan = ContinuousClock.now
-        let baselineServerBefore = try server.cpuSeconds()
-        _ = try await server.psql("INSERT INTO public.baseline SELECT * FROM readaudit.events")
-        let baselineElapsed = ContinuousClock.now - baselineBegan
-        let baselineServerCPU = try server.cpuSeconds() - baselineServerBefore
-        let baselineSeconds = Double(baselineElapsed.components.seconds) + Double(baselineElapsed.components.attoseconds) / 1e18
-        let baselineRate = Double(total) / baselineSeconds
+        let baseline = try await timedCopy(server, into: "baseline", creating: "CREATE TABLE public.baseline (LIKE readaudit.events INCLUDING DEFAULTS INCLUDING INDEXES)")
+        let baselineRate = Double(total) / baseline.seconds
+        let baselineServerCPU = baseline.serverCPU
         // The same copy into a table with the primary key alone: what the six other indexes cost the server.
-        _ = try await server.psql("CREATE TABLE public.keyonly (LIKE readaudit.events INCLUDING DEFAULTS); ALTER TABLE public.keyonly ADD PRIMARY KEY (id, time_us)")
-        let keyOnlyBegan = ContinuousClock.now
-        let keyOnlyServerBefore = try server.cpuSeconds()
-        _ = try await server.psql("INSERT INTO public.keyonly SELECT * FROM readaudit.events")
-        let keyOnlyElapsed = ContinuousClock.now - keyOnlyBegan
-        let keyOnlyServerCPU = try server.cpuSeconds() - keyOnlyServerBefore
-        let keyOnlySeconds = Double(keyOnlyElapsed.components.seconds) + Double(keyOnlyElapsed.components.attoseconds) / 1e18
+        let keyOnly = try await timedCopy(server, into: "keyonly", creating: "CREATE TABLE public.keyonly (LIKE readaudit.events INCLUDING DEFAULTS); ALTER TABLE public.keyonly ADD PRIMARY KEY (id, time_us)")
+        let keyOnlySeconds = keyOnly.seconds
+        let keyOnlyServerCPU = keyOnly.serverCPU
         let partitions = try await server.count(
             "SELECT count(*) FROM pg_inherits WHERE inhparent = 'readaudit.events'::regclass")
 
@@ -132,6 +123,18 @@ func runIngest(_ arguments: [String]) async throws {
         print(String(format: "the same copy with the primary key alone: %.0f events/s, %.2f µs PostgreSQL CPU per row", Double(total) / keyOnlySeconds, keyOnlyServerCPU / Double(total) * 1e6))
         print("month partitions created: \(partitions); rows stored: \(stored) (each exactly once)")
     }
+}
+
+/// Creates `table` with `creating`, then times the server copying every shipped row into it (`INSERT … SELECT`):
+/// wall seconds and the server's CPU seconds for the copy alone.
+private func timedCopy(_ server: RealPostgres, into table: String, creating: String) async throws -> (seconds: Double, serverCPU: Double) {
+    _ = try await server.psql(creating)
+    let began = ContinuousClock.now
+    let serverBefore = try server.cpuSeconds()
+    _ = try await server.psql("INSERT INTO public.\(table) SELECT * FROM readaudit.events")
+    let elapsed = ContinuousClock.now - began
+    let serverCPU = try server.cpuSeconds() - serverBefore
+    return (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, serverCPU)
 }
 
 private func processCPUSeconds() -> Double {
