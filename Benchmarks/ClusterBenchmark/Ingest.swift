@@ -66,6 +66,8 @@ func runIngest(_ arguments: [String]) async throws {
         let (elapsed, cpu) = try await withThrowingTaskGroup(of: Void.self) { group -> (Duration, Double) in
             for database in databases { group.addTask { try await database.run() } }
             for database in databases { try await database.waitUntilMigrated() }
+            print("journals built; shipping (a profiler may attach now: pid \(getpid()))")
+            fflush(nil)
             let began = ContinuousClock.now
             let cpuBefore = processCPUSeconds()
             let serverBefore = try server.cpuSeconds()

@@ -54,6 +54,44 @@ import Testing
         }
     }
 
+    /// The sink's batch encoding (binary column arrays) carries any text: every text column holds a
+    /// backslash, tab, newline, carriage return, `\N`, `\.`, control and non-ASCII characters, or nothing,
+    /// and comes back byte for byte (an encoding that misread one would fail the equality, or the delivery).
+    @Test func anyTextArrivesByteForByte() async throws {
+        let hostile = ["back\\slash", "tab\there", "line\nbreak", "cr\rreturn", "\\N", "\\.", "\\", "trailing\\",
+                       "\u{01}ctl\u{7F}", "ünïcødé ✓ 𝄞", "quote\"s", ""]
+        try await RealPostgres.withRunning { server in
+            let directory = try TemporaryDirectory()
+            defer { directory.remove() }
+            let store = try JournalStore(path: directory.file("j.sqlite"))
+            let entries = try await SQLiteJournal.withRunning(store: store, logger: Logger(label: "test")) { journal in
+                var appended: [JournalEntry] = []
+                for (index, value) in hostile.enumerated() {
+                    let time = AuditTime(microseconds: 1_764_000_000_000_000 + Int64(index) * 1000)
+                    appended.append(try await journal.append(AuditEventDraft(
+                        id: .make(at: time), time: time, node: "n1", action: AuditAction(rawValue: "x." + value),
+                        outcome: AuditOutcome(rawValue: value), code: value, credential: value, agent: value, interaction: value,
+                        customer: value, fields: [value, "ssn"], masked: [value], source: value,
+                        genesys: [value: value], detail: ["k\t" + value: value + "\n"])))
+                }
+                return appended
+            }
+            try await withClusterDatabase(server) { database in
+                let sink = PostgresSink(database: database, chain: "n1", logger: Logger(label: "test"))
+                #expect(await sink.deliver(SinkBatch(entries: entries)) == .delivered)
+                let rows = try await database.withConnection { connection in
+                    try await connection.query(
+                        "SELECT \(unescaped: ClusterEvents.columns) FROM readaudit.events ORDER BY chain, seq", logger: Logger(label: "test")
+                    ).collect().map { try ClusterEvents.entry(from: $0) }
+                }
+                #expect(rows.map(\.entry) == entries)
+                #expect(try await server.count("SELECT count(*) FROM readaudit.events WHERE customer = E'line\\nbreak'") == 1)
+                #expect(try await server.count("SELECT count(*) FROM readaudit.events WHERE customer = E'\\\\N'") == 1)
+                #expect(try await server.count("SELECT count(*) FROM readaudit.events WHERE customer IS NULL") == 0)
+            }
+        }
+    }
+
     @Test func aSecondJournalUnderTheSameNodeNameIsRefusedNotMerged() async throws {
         try await RealPostgres.withRunning { server in
             let directory = try TemporaryDirectory()

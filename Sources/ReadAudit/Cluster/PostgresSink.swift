@@ -4,7 +4,8 @@ import PostgresNIO
 import Synchronization
 
 /// Ships this node's journal to `readaudit.events` in the cluster's PostgreSQL: batched (one INSERT of
-/// column arrays per batch), idempotent on event id (a re-sent batch inserts nothing twice), creating month
+/// binary column arrays per batch), idempotent on event id (a re-sent batch inserts nothing twice: it fails
+/// with a unique violation and goes again with `ON CONFLICT DO NOTHING`), creating month
 /// partitions as events reach them, and announcing each commit on NOTIFY `readaudit_events` so the
 /// cross-node detector wakes at once.
 ///
@@ -56,17 +57,15 @@ public final class PostgresSink: AuditSink {
                     created = try await ClusterSchema.ensurePartitions(
                         for: entries.map(\.event.time.microseconds), on: connection, logger: logger)
                 }
-                try await connection.query("BEGIN", logger: logger)
                 do {
-                    if let conflict = try await Self.chainConflict(entries[0], chain: chain, on: connection, logger: logger) {
-                        throw ChainConflict(detail: conflict)
+                    try await Self.ship(entries, chain: chain, on: connection, logger: logger) {
+                        try await ClusterEvents.insert(entries, chain: chain, skippingDuplicates: false, on: connection, logger: logger)
                     }
-                    _ = try await ClusterEvents.insert(entries, chain: chain, on: connection, logger: logger)
-                    try await connection.query("SELECT pg_notify(\(ClusterSchema.eventsChannel), \(chain))", logger: logger)
-                    try await connection.query("COMMIT", logger: logger)
-                } catch {
-                    _ = try? await connection.query("ROLLBACK", logger: logger)
-                    throw error
+                } catch let error as PSQLError where error.serverInfo?[.sqlState] == Self.uniqueViolation {
+                    // Part of the batch is there already (a re-send after a lost answer): skip what is.
+                    try await Self.ship(entries, chain: chain, on: connection, logger: logger) {
+                        try await ClusterEvents.insert(entries, chain: chain, skippingDuplicates: true, on: connection, logger: logger)
+                    }
                 }
                 return created
             }
@@ -79,6 +78,28 @@ public final class PostgresSink: AuditSink {
             return .rejected(reason: "another journal ships under node name \(chain): \(conflict.detail)")
         } catch {
             return .retry(reason: Self.describe(error))
+        }
+    }
+
+    /// SQLSTATE `unique_violation`.
+    static let uniqueViolation = "23505"
+
+    /// One transaction: checks that the batch continues `chain`, runs `write`, announces the commit.
+    private static func ship(
+        _ entries: [JournalEntry], chain: String, on connection: PostgresConnection, logger: Logger,
+        write: () async throws -> Void
+    ) async throws {
+        try await connection.query("BEGIN", logger: logger)
+        do {
+            if let conflict = try await chainConflict(entries[0], chain: chain, on: connection, logger: logger) {
+                throw ChainConflict(detail: conflict)
+            }
+            try await write()
+            try await connection.query("SELECT pg_notify(\(ClusterSchema.eventsChannel), \(chain))", logger: logger)
+            try await connection.query("COMMIT", logger: logger)
+        } catch {
+            _ = try? await connection.query("ROLLBACK", logger: logger)
+            throw error
         }
     }
 
