@@ -94,7 +94,7 @@ extension JournalStore {
     }
 
     /// The general decoder, for the rows the fast path declines.
-    private static func slowEntry(_ db: Database, sequence: Int64) throws -> JournalEntry {
+    static func slowEntry(_ db: Database, sequence: Int64) throws -> JournalEntry {
         guard let row = try Row.fetchOne(db, sql: "SELECT \(columns) FROM events WHERE seq = ?", arguments: [sequence]) else {
             throw UnreadableEntry(sequence: sequence, detail: "the row cannot be read back")
         }
@@ -199,7 +199,40 @@ struct CanonicalRowEncoder {
         }
     }
 
-    /// The contents of a JSON string starting at `index` (after its quote), when it has no escapes.
+    /// `["a","b"]` exactly as JSONText writes it.
+    private mutating func list(_ raw: SQLiteStatement, _ index: Int32) -> Bool {
+        guard sqlite3_column_type(raw, index) == SQLITE_TEXT else { return false }
+        let countAt = count
+        appendUInt32(0)
+        var items: UInt32 = 0
+        guard StoredJSON.scanList(column(raw, index), { item in
+            appendBytes(item)
+            items += 1
+        }) else { return false }
+        setUInt32(items, at: countAt)
+        return true
+    }
+
+    /// `{"k":"v"}` exactly as JSONText writes it: keys strictly ascending in UTF-8 byte order.
+    private mutating func map(_ raw: SQLiteStatement, _ index: Int32) -> Bool {
+        guard sqlite3_column_type(raw, index) == SQLITE_TEXT else { return false }
+        pairs.removeAll(keepingCapacity: true)
+        guard StoredJSON.scanMap(column(raw, index), { key, value in pairs.append((key, value)) }) else { return false }
+        appendUInt32(UInt32(pairs.count))
+        for pair in pairs {
+            appendBytes(pair.key)
+            appendBytes(pair.value)
+        }
+        return true
+    }
+}
+
+/// The journal's list and map columns read in place, for rows exactly as `JSONText` writes them: strings
+/// without escapes or control characters, no spaces, map keys strictly ascending in UTF-8 byte order.
+/// Anything else is declined (false), and the caller decodes the row the general way.
+enum StoredJSON {
+    /// The contents of a JSON string starting at `index` (just after its quote); `index` ends after the
+    /// closing quote.
     private static func plainString(_ bytes: UnsafeRawBufferPointer, _ index: inout Int) -> UnsafeRawBufferPointer? {
         let start = index
         while index < bytes.count {
@@ -214,59 +247,46 @@ struct CanonicalRowEncoder {
         return nil
     }
 
-    /// `["a","b"]` exactly as JSONText writes it.
-    private mutating func list(_ raw: SQLiteStatement, _ index: Int32) -> Bool {
-        guard sqlite3_column_type(raw, index) == SQLITE_TEXT else { return false }
-        let bytes = column(raw, index)
+    /// Calls `item` with each string of `["a","b"]`.
+    static func scanList(_ bytes: UnsafeRawBufferPointer, _ item: (UnsafeRawBufferPointer) -> Void) -> Bool {
         guard bytes.count >= 2, bytes[0] == UInt8(ascii: "["), bytes[bytes.count - 1] == UInt8(ascii: "]") else { return false }
-        let countAt = count
-        appendUInt32(0)
-        var items: UInt32 = 0
         var position = 1
+        var first = true
         while position < bytes.count - 1 {
-            if items > 0 {
+            if !first {
                 guard bytes[position] == UInt8(ascii: ",") else { return false }
                 position += 1
             }
+            first = false
             guard position < bytes.count - 1, bytes[position] == UInt8(ascii: "\"") else { return false }
             position += 1
-            guard let item = Self.plainString(bytes, &position) else { return false }
-            appendBytes(item)
-            items += 1
+            guard let value = plainString(bytes, &position) else { return false }
+            item(value)
         }
-        guard position == bytes.count - 1 else { return false }
-        setUInt32(items, at: countAt)
-        return true
+        return position == bytes.count - 1
     }
 
-    /// `{"k":"v"}` exactly as JSONText writes it: keys strictly ascending in UTF-8 byte order.
-    private mutating func map(_ raw: SQLiteStatement, _ index: Int32) -> Bool {
-        guard sqlite3_column_type(raw, index) == SQLITE_TEXT else { return false }
-        let bytes = column(raw, index)
+    /// Calls `pair` with each key and value of `{"k":"v"}`.
+    static func scanMap(_ bytes: UnsafeRawBufferPointer, _ pair: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void) -> Bool {
         guard bytes.count >= 2, bytes[0] == UInt8(ascii: "{"), bytes[bytes.count - 1] == UInt8(ascii: "}") else { return false }
-        pairs.removeAll(keepingCapacity: true)
+        var previous: UnsafeRawBufferPointer?
         var position = 1
         while position < bytes.count - 1 {
-            if !pairs.isEmpty {
+            if previous != nil {
                 guard bytes[position] == UInt8(ascii: ",") else { return false }
                 position += 1
             }
             guard position < bytes.count - 1, bytes[position] == UInt8(ascii: "\"") else { return false }
             position += 1
-            guard let key = Self.plainString(bytes, &position), position < bytes.count - 1, bytes[position] == UInt8(ascii: ":") else { return false }
+            guard let key = plainString(bytes, &position), position < bytes.count - 1, bytes[position] == UInt8(ascii: ":") else { return false }
             position += 1
             guard position < bytes.count - 1, bytes[position] == UInt8(ascii: "\"") else { return false }
             position += 1
-            guard let value = Self.plainString(bytes, &position) else { return false }
-            if let last = pairs.last, !last.key.lexicographicallyPrecedes(key) { return false }
-            pairs.append((key, value))
+            guard let value = plainString(bytes, &position) else { return false }
+            if let previous, !previous.lexicographicallyPrecedes(key) { return false }
+            pair(key, value)
+            previous = key
         }
-        guard position == bytes.count - 1 else { return false }
-        appendUInt32(UInt32(pairs.count))
-        for pair in pairs {
-            appendBytes(pair.key)
-            appendBytes(pair.value)
-        }
-        return true
+        return position == bytes.count - 1
     }
 }

@@ -167,15 +167,6 @@ public final class JournalStore: Sendable {
         }
     }
 
-    /// Entries after `sequence`, decoded straight from the statement (no intermediate row copies).
-    static func fetchEntries(_ db: Database, after sequence: Int64, limit: Int) throws -> [JournalEntry] {
-        let statement = try db.cachedStatement(sql: "SELECT \(columns) FROM events WHERE seq > ? ORDER BY seq LIMIT ?")
-        var entries: [JournalEntry] = []
-        entries.reserveCapacity(min(limit, 10_000))
-        let rows = try Row.fetchCursor(statement, arguments: [sequence, limit])
-        while let row = try rows.next() { entries.append(try entry(from: row)) }
-        return entries
-    }
 
     /// The columns every entry query selects, in the order `entry(from:)` reads them.
     static let columns = """

@@ -66,6 +66,8 @@ public final class Shipper: Service {
             do {
                 entries = prefetched.first?.sequence == machine.cursor + 1
                     ? prefetched : try await nextBatch(after: machine.cursor, lingering: !machine.isRetrying)
+            } catch is CancellationError where Task.isCancelled {
+                break deliveries  // stopping: not a problem with the journal
             } catch {
                 // The journal cannot be read right now. The gateway fails closed on its own; the shipper
                 // must not take the process down with it: wait and try again.
