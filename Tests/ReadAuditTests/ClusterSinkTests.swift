@@ -7,22 +7,30 @@ import Testing
 /// The postgres sink against a real PostgreSQL server: every entry lands once, re-sent batches insert
 /// nothing, and what comes back hashes to the same chain.
 @Suite(.serialized) struct ClusterSinkTests {
+    /// A local journal at `path` of `events` entries, the `index`th made by `event` at a millisecond apart.
+    static func journal(
+        _ path: String, events: Int, _ event: @escaping @Sendable (Int, AuditTime) -> AuditEventDraft
+    ) async throws -> [JournalEntry] {
+        let store = try JournalStore(path: path)
+        return try await SQLiteJournal.withRunning(store: store, logger: Logger(label: "test")) { journal in
+            var appended: [JournalEntry] = []
+            for index in 0..<events {
+                appended.append(try await journal.append(event(index, AuditTime(microseconds: 1_764_000_000_000_000 + Int64(index) * 1000))))
+            }
+            return appended
+        }
+    }
+
     @Test func shipsEntriesOnceAndTheyReadBackAsTheSameChain() async throws {
         try await RealPostgres.withRunning { server in
             let directory = try TemporaryDirectory()
             defer { directory.remove() }
-            let store = try JournalStore(path: directory.file("j.sqlite"))
-            let entries = try await SQLiteJournal.withRunning(store: store, logger: Logger(label: "test")) { journal in
-                var appended: [JournalEntry] = []
-                for index in 0..<300 {
-                    let time = AuditTime(microseconds: 1_764_000_000_000_000 + Int64(index) * 1000)
-                    appended.append(try await journal.append(AuditEventDraft(
-                        id: .make(at: time), time: time, node: "n1", action: .customerRead, outcome: .served,
-                        credential: index % 2 == 0 ? "c" : nil, agent: TestCredentials.agentId, interaction: nil,
-                        customer: "C-\(index)", fields: ["ssn", "name"], masked: index % 3 == 0 ? ["ssn"] : [],
-                        source: "127.0.0.1", genesys: ["inin-user-id": "u"], detail: index % 5 == 0 ? ["why": "it's \"quoted\""] : [:])))
-                }
-                return appended
+            let entries = try await Self.journal(directory.file("j.sqlite"), events: 300) { index, time in
+                AuditEventDraft(
+                    id: .make(at: time), time: time, node: "n1", action: .customerRead, outcome: .served,
+                    credential: index % 2 == 0 ? "c" : nil, agent: TestCredentials.agentId, interaction: nil,
+                    customer: "C-\(index)", fields: ["ssn", "name"], masked: index % 3 == 0 ? ["ssn"] : [],
+                    source: "127.0.0.1", genesys: ["inin-user-id": "u"], detail: index % 5 == 0 ? ["why": "it's \"quoted\""] : [:])
             }
             try await withClusterDatabase(server) { database in
                 let sink = PostgresSink(database: database, chain: "n1", logger: Logger(label: "test"))
@@ -63,18 +71,13 @@ import Testing
         try await RealPostgres.withRunning { server in
             let directory = try TemporaryDirectory()
             defer { directory.remove() }
-            let store = try JournalStore(path: directory.file("j.sqlite"))
-            let entries = try await SQLiteJournal.withRunning(store: store, logger: Logger(label: "test")) { journal in
-                var appended: [JournalEntry] = []
-                for (index, value) in hostile.enumerated() {
-                    let time = AuditTime(microseconds: 1_764_000_000_000_000 + Int64(index) * 1000)
-                    appended.append(try await journal.append(AuditEventDraft(
-                        id: .make(at: time), time: time, node: "n1", action: AuditAction(rawValue: "x." + value),
-                        outcome: AuditOutcome(rawValue: value), code: value, credential: value, agent: value, interaction: value,
-                        customer: value, fields: [value, "ssn"], masked: [value], source: value,
-                        genesys: [value: value], detail: ["k\t" + value: value + "\n"])))
-                }
-                return appended
+            let entries = try await Self.journal(directory.file("j.sqlite"), events: hostile.count) { index, time in
+                let value = hostile[index]
+                return AuditEventDraft(
+                    id: .make(at: time), time: time, node: "n1", action: AuditAction(rawValue: "x." + value),
+                    outcome: AuditOutcome(rawValue: value), code: value, credential: value, agent: value, interaction: value,
+                    customer: value, fields: [value, "ssn"], masked: [value], source: value,
+                    genesys: [value: value], detail: ["k\t" + value: value + "\n"])
             }
             try await withClusterDatabase(server) { database in
                 let sink = PostgresSink(database: database, chain: "n1", logger: Logger(label: "test"))
@@ -97,16 +100,10 @@ import Testing
             let directory = try TemporaryDirectory()
             defer { directory.remove() }
             func journal(_ file: String, reads: Int) async throws -> [JournalEntry] {
-                let store = try JournalStore(path: directory.file(file))
-                return try await SQLiteJournal.withRunning(store: store, logger: Logger(label: "test")) { journal in
-                    var appended: [JournalEntry] = []
-                    for index in 0..<reads {
-                        let time = AuditTime(microseconds: 1_764_000_000_000_000 + Int64(index) * 1000)
-                        appended.append(try await journal.append(AuditEventDraft(
-                            id: .make(at: time), time: time, node: "same-name", action: .customerRead, outcome: .served,
-                            agent: TestCredentials.agentId, customer: "C-\(index)")))
-                    }
-                    return appended
+                try await Self.journal(directory.file(file), events: reads) { index, time in
+                    AuditEventDraft(
+                        id: .make(at: time), time: time, node: "same-name", action: .customerRead, outcome: .served,
+                        agent: TestCredentials.agentId, customer: "C-\(index)")
                 }
             }
             let first = try await journal("a.sqlite", reads: 20)

@@ -67,6 +67,20 @@ struct ColumnArray: PostgresDynamicTypeEncodable {
         counted()
     }
 
+    /// A list column as the journal stores it: its JSON text.
+    mutating func append(list: [String]) {
+        var text = JSONText(capacity: 128)
+        text.stringArray(list)
+        append(utf8: text.bytes)
+    }
+
+    /// A map column as the journal stores it: its JSON text, keys in UTF-8 byte order.
+    mutating func append(map: [String: String]) {
+        var text = JSONText(capacity: 128)
+        text.stringMap(map)
+        append(utf8: text.bytes)
+    }
+
     mutating func append(_ hash: ChainHash) {
         buffer.writeInteger(Int32(32))
         hash.withUnsafeBytes { _ = buffer.writeBytes($0) }
