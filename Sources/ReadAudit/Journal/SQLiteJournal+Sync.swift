@@ -26,8 +26,10 @@ extension SQLiteJournal {
 
     func startSyncing() {
         guard case .os(let interval) = store.durability else { return }
-        let thread = Thread { [self] in syncLoop(interval: interval) }
-        thread.name = "readaudit-journal-sync"
+        let thread = Thread { [self] in
+            nameCurrentThread("journal-sync")
+            syncLoop(interval: interval)
+        }
         thread.start()
     }
 
@@ -76,4 +78,16 @@ extension SQLiteJournal {
             }
         }
     }
+}
+
+/// Names the calling thread as `top`, `perf` and `/proc/<pid>/task/*/comm` show it (at most 15 bytes on Linux).
+/// Foundation's `Thread.name` does not reach the kernel on Linux, and a new thread otherwise inherits the
+/// name of the pool thread that started it.
+func nameCurrentThread(_ name: String) {
+    #if os(Linux)
+    // pthread_setname_np is not in Swift's Glibc module; the kernel takes the same name here.
+    guard let file = fopen("/proc/thread-self/comm", "w") else { return }
+    fputs(String(name.utf8.prefix(15))!, file)
+    fclose(file)
+    #endif
 }

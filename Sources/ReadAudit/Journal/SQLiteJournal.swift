@@ -132,11 +132,11 @@ public final class SQLiteJournal: AuditJournal, Service, @unchecked Sendable {
             await withTaskCancellationHandler {
                 await withCheckedContinuation { (finished: CheckedContinuation<Void, Never>) in
                     let thread = Thread { [self] in
+                        nameCurrentThread("journal-writer")
                         writeLoop()
                         stopSyncing()
                         finished.resume()
                     }
-                    thread.name = "readaudit-journal-writer"
                     thread.start()
                     startSyncing()
                 }
