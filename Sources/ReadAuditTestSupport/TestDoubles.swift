@@ -28,6 +28,9 @@ public final class RecordingSink: AuditSink {
     /// Every entry accepted so far, in delivery order.
     public var delivered: [JournalEntry] { state.withLock { $0.batches.flatMap(\.entries) } }
 
+    /// How many batches were accepted.
+    public var batchCount: Int { state.withLock { $0.batches.count } }
+
     public func deliver(_ batch: SinkBatch) async -> DeliveryResult {
         state.withLock { state in
             if state.failing { return .retry(reason: "recording sink told to fail") }

@@ -3,6 +3,7 @@ import Logging
 import ReadAudit
 import ReadAuditTestSupport
 import ServiceLifecycle
+import Synchronization
 import Testing
 
 /// The file sink and its shipper: every event copied once, across restarts, partial writes and outages.
@@ -90,6 +91,36 @@ import Testing
         #expect(sink.delivered.map(\.sequence) == Array(1...26))
     }
 
+    /// A lingering batch is read when it is full (or due), not after every commit: at 1,000 reads/s each
+    /// wake-up was a journal read per read, per sink.
+    @Test func aLingeringBatchIsReadWhenFullNotAtEveryCommit() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try JournalStore(path: directory.file("journal.sqlite"))
+        let journal = try await SQLiteJournal(store: store, logger: Logger(label: "test"))
+        let counting = CountingJournal(journal)
+        let sink = RecordingSink()
+        // A linger far longer than the test: the batch can only go because it is full.
+        let shipper = Shipper(
+            sink: sink, journal: counting, store: store, clock: ManualClock(),
+            limits: SinkBatchLimits(maxEvents: 30, maxBytes: 1 << 20, maxDelay: .seconds(600)), pollInterval: .seconds(600),
+            logger: Logger(label: "test"))
+        let group = ServiceGroup(configuration: .init(services: [journal, shipper], logger: Logger(label: "test")))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            for index in 0..<30 { _ = try await journal.append(JournalTests.draft(index)) }
+            while try await store.cursor(sink: sink.name) ?? 0 < 30 { try await Task.sleep(for: .milliseconds(5)) }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+        #expect(sink.delivered.map(\.sequence) == Array(1...30))
+        #expect(sink.batchCount == 1)
+        // Reads that do not depend on the number of commits: one or two before the batch has its first
+        // entries, one when it is full, the read-ahead a full batch starts, and the next (empty) batch:
+        // about 6. Reading after each of the 30 commits was 34.
+        #expect(counting.reads <= 8, "the shipper read the journal \(counting.reads) times for one batch of 30")
+    }
+
     @Test func aJournalThatCannotRecordTheCursorNeverStopsTheShipper() async throws {
         let sink = RecordingSink()
         sink.failing = true
@@ -138,4 +169,18 @@ import Testing
         backoff.reset()
         #expect(backoff.nextDelay(jitter: 0.5) == .milliseconds(100))
     }
+}
+
+/// Counts the reads a reader makes through the journal.
+final class CountingJournal: AuditJournal {
+    let base: SQLiteJournal
+    private let count = Mutex(0)
+    init(_ base: SQLiteJournal) { self.base = base }
+    var reads: Int { count.withLock { $0 } }
+    func append(_ event: AuditEventDraft) async throws -> JournalEntry { try await base.append(event) }
+    func entries(after sequence: Int64, limit: Int) async throws -> [JournalEntry] {
+        count.withLock { $0 += 1 }
+        return try await base.entries(after: sequence, limit: limit)
+    }
+    func waitForEntries(after sequence: Int64) async { await base.waitForEntries(after: sequence) }
 }
