@@ -1,4 +1,5 @@
 import Foundation
+import NIOPosix
 
 /// Appends each entry as one JSON line to a file, fsync'd before the batch counts as delivered.
 ///
@@ -35,8 +36,13 @@ public final class FileSink: AuditSink, @unchecked Sendable {
                 bytes.append(contentsOf: exporter.json(entry, now: batch.now))
                 bytes.append(0x0A)
             }
-            try Self.writeAll(descriptor, bytes)
-            guard fsync(descriptor) == 0 else { throw POSIXFailure(operation: "fsync", path: path) }
+            // The write and its fsync block: on NIO's blocking-I/O pool, not on one of the few threads that
+            // run every read's tasks (an fsync takes from a tenth of a millisecond to many on a busy disk).
+            let (descriptor, path, lines) = (descriptor, path, bytes)
+            try await NIOThreadPool.singleton.runIfActive {
+                try Self.writeAll(descriptor, lines)
+                guard fsync(descriptor) == 0 else { throw POSIXFailure(operation: "fsync", path: path) }
+            }
             return .delivered
         } catch {
             // A half-written batch is cut back to the last complete line before the retry.
