@@ -11,6 +11,13 @@ import Testing
 /// Hostile customer ids never reach the CRM altered: each is refused with 400, or arrives as exactly one
 /// percent-encoded path segment, as the stub CRM's raw request line shows.
 @Suite struct InjectionTests {
+    @Test func everyPlaceholderInTheTemplateBecomesTheEncodedId() {
+        let crm = CRMConfiguration(urlTemplate: "https://crm.example/v1/{customerId}/profile?for={customerId}")
+        #expect(crm.url(for: "a/b c%") == "https://crm.example/v1/a%2Fb%20c%25/profile?for=a%2Fb%20c%25")
+        #expect(CRMConfiguration(urlTemplate: "http://x/c/{customerId}").url(for: "C-1") == "http://x/c/C-1")
+        #expect(CRMConfiguration(urlTemplate: "http://x/c/{customerId}").url(for: "{customerId}") == "http://x/c/%7BcustomerId%7D")
+    }
+
     static let hostileIds: [String] = [
         "../admin", "..", ".", "1?x=y", "a/b", "%2e%2e%2f", "C-1#fragment", "C-1;jsessionid=1", "C-1 HTTP/1.1\r\nX: y",
         "\u{0}", "tab\there", "line\nbreak", "\u{7F}", "Müller", "客户", "😀", "C-1/../../etc/passwd", "\\..\\admin",

@@ -22,8 +22,27 @@ public struct CRMConfiguration: Sendable {
 
     /// The URL for `customerId`: the template with the id percent-encoded as exactly one path segment.
     public func url(for customerId: String) -> String {
-        urlTemplate.replacingOccurrences(of: "{customerId}", with: Self.encodePathSegment(customerId))
+        // A byte scan: Foundation's replacingOccurrences (bridged to NSString) was 2 % of a read's CPU, and
+        // the standard library's generic replacing 1 %.
+        let encoded = Self.encodePathSegment(customerId)
+        let template = Array(urlTemplate.utf8)
+        let marker = Self.placeholder
+        var url = [UInt8]()
+        url.reserveCapacity(template.count + encoded.utf8.count)
+        var index = 0
+        while index < template.count {
+            if template[index] == marker[0], template[index...].starts(with: marker) {
+                url.append(contentsOf: encoded.utf8)
+                index += marker.count
+            } else {
+                url.append(template[index])
+                index += 1
+            }
+        }
+        return String(decoding: url, as: UTF8.self)
     }
+
+    private static let placeholder = Array("{customerId}".utf8)
 
     /// Percent-encodes everything but RFC 3986 unreserved characters, so `/`, `?`, `#`, `%` and `.` sequences
     /// cannot change the path or add a query. `.` and `..` are refused earlier by the validator.
