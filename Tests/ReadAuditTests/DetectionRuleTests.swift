@@ -1,4 +1,4 @@
-import ReadAudit
+@testable import ReadAudit
 import ReadAuditTestSupport
 import Testing
 
@@ -160,6 +160,26 @@ import Testing
         ])
         #expect(findings.map(\.triggerSequence) == [4, 8])
         #expect(findings.last?.credential == "leaky")
+    }
+
+    /// A flood (a scraping credential, a script hammering with refused requests) must not grow the rules'
+    /// state with every event: what a window holds is bounded by the threshold, not by the traffic.
+    @Test func aFloodWithinOneWindowKeepsTheRulesStateBoundedByTheirThresholds() {
+        var f = EntryFactory()
+        var velocity = velocity(threshold: 200)
+        var denied = DeniedBurstRule(DeniedBurstRule.Settings())
+        var velocityFindings: [Finding] = []
+        var deniedFindings: [Finding] = []
+        // 20,000 reads of distinct customers and 20,000 refused attempts in 100 s, well inside both windows.
+        for index in 0..<20_000 {
+            velocityFindings += velocity.observe(f.read(customer: "c-\(index)", at: Double(index) / 200))
+            deniedFindings += denied.observe(f.read(customer: "c-\(index)", at: Double(index) / 200, outcome: .denied))
+        }
+        #expect(velocity.trackedObservations <= 200, "velocity holds \(velocity.trackedObservations) observations")
+        #expect(denied.trackedObservations <= 20, "denied_burst holds \(denied.trackedObservations) observations")
+        // Still exactly one finding each, at the threshold.
+        #expect(velocityFindings.map(\.count) == [200])
+        #expect(deniedFindings.map(\.count) == [20])
     }
 
     @Test func engineIgnoresTheDetectorsOwnEventsAndNeverRepeatsAnIncident() {

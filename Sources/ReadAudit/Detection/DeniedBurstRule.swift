@@ -33,7 +33,9 @@ public struct DeniedBurstRule: DetectionRule {
             sweepAt = time + length
             windows = windows.filter { _, window in var w = window; w.evict(before: time, length: length); return !w.isEmpty }
         }
-        windows[subject, default: TimeWindow()].add(time, length: length)
+        // Only the last `threshold` attempts matter (are there that many in the window?): a flood of refused
+        // requests then holds `threshold` timestamps per subject, not one per attempt.
+        windows[subject, default: TimeWindow(capacity: settings.threshold)].add(time, length: length)
         let count = windows[subject]!.count
         guard count >= settings.threshold, cooldown.admit(subject, at: time, length: length) else { return [] }
         return [Finding(
@@ -41,4 +43,7 @@ public struct DeniedBurstRule: DetectionRule {
             windowSeconds: settings.windowSeconds, count: count, threshold: settings.threshold, trigger: entry,
             extra: ["subject": String(subject.prefix { $0 != ":" }), "lastCode": event.code ?? ""])]
     }
+
+    /// Attempts held in the subjects' windows (for tests: memory must follow the threshold, not the traffic).
+    var trackedObservations: Int { windows.values.reduce(0) { $0 + $1.count } }
 }

@@ -21,15 +21,20 @@ struct FIFO<Element: Sendable>: Sendable {
     }
 }
 
-/// Timestamps in a sliding window of `length` microseconds: how many happened in the last `length`.
+/// Timestamps in a sliding window of `length` microseconds: how many happened in the last `length`, counted
+/// up to `capacity` (only the most recent `capacity` are kept).
 struct TimeWindow: Sendable {
     private var times = FIFO<Int64>()
+    let capacity: Int
     var count: Int { times.count }
     var isEmpty: Bool { times.isEmpty }
 
-    /// Adds an occurrence at `time` and drops those at or before `time - length`.
+    init(capacity: Int = .max) { self.capacity = max(1, capacity) }
+
+    /// Adds an occurrence at `time` and drops those at or before `time - length`, and the oldest past `capacity`.
     mutating func add(_ time: Int64, length: Int64) {
         times.append(time)
+        if times.count > capacity { _ = times.removeFirst() }
         evict(before: time, length: length)
     }
 
@@ -38,33 +43,9 @@ struct TimeWindow: Sendable {
     }
 }
 
-/// Distinct keys seen in a sliding window: `distinct` is exact for the window.
-struct DistinctWindow<Key: Hashable & Sendable>: Sendable {
-    private var seen = FIFO<(Int64, Key)>()
-    private var counts: [Key: Int] = [:]
-    var distinct: Int { counts.count }
-    var isEmpty: Bool { seen.isEmpty }
-
-    mutating func add(_ key: Key, at time: Int64, length: Int64) {
-        seen.append((time, key))
-        counts[key, default: 0] += 1
-        evict(before: time, length: length)
-    }
-
-    mutating func evict(before time: Int64, length: Int64) {
-        while let (at, key) = seen.first, at <= time - length {
-            _ = seen.removeFirst()
-            if let n = counts[key], n > 1 { counts[key] = n - 1 } else { counts[key] = nil }
-        }
-    }
-
-    /// The distinct keys in the window.
-    var keys: Dictionary<Key, Int>.Keys { counts.keys }
-}
-
 /// The `capacity` most recently seen distinct keys, each with the last time it was seen. Enough to tell
 /// whether at least `capacity` distinct keys fell in a window, in memory bounded by `capacity` whatever the
-/// traffic (a `DistinctWindow` keeps one entry per observation, which a flood of new ids grows without end).
+/// traffic (keeping one entry per observation, as the velocity rule once did, grows with every read of a flood).
 struct RecentDistinct<Key: Hashable & Sendable>: Sendable {
     private var recent: [(key: Key, at: Int64)] = []
     let capacity: Int
@@ -79,6 +60,8 @@ struct RecentDistinct<Key: Hashable & Sendable>: Sendable {
 
     /// Distinct keys seen in `(time - length, time]`, counted up to `capacity`.
     func distinct(at time: Int64, length: Int64) -> Int { recent.reduce(0) { count, pair in pair.at > time - length ? count + 1 : count } }
+
+    var count: Int { recent.count }
 
     /// True when nothing was seen in the window ending at `time`.
     func isEmpty(at time: Int64, length: Int64) -> Bool { recent.last.map { last in last.at <= time - length } ?? true }

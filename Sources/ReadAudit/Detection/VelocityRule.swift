@@ -4,6 +4,10 @@
 /// once the agent has a learned baseline, `baselineMultiple` times their usual reads per window (never below
 /// `baselineMinimum`). The baseline is the mean number of reads (not distinct customers: cheaper, and never
 /// lower) in the agent's past active fixed windows. One finding per agent per window.
+///
+/// Memory: each agent's window keeps only its `threshold` most recently read distinct customers (any baseline
+/// threshold is lower), so a credential reading thousands of customers a second costs what a slow one does.
+/// A finding's `count` is the distinct customers in the window counted up to `threshold`.
 public struct VelocityRule: DetectionRule {
     /// Thresholds of the velocity rule.
     public struct Settings: Sendable, Equatable {
@@ -29,7 +33,7 @@ public struct VelocityRule: DetectionRule {
     public let name = "velocity"
     let settings: Settings
     private let length: Int64
-    private var windows: [String: DistinctWindow<String>] = [:]
+    private var windows: [String: RecentDistinct<String>] = [:]
     private var baselines: [String: Baseline] = [:]
     private var cooldown = Cooldown()
     private var sweepAt: Int64 = .min
@@ -46,9 +50,9 @@ public struct VelocityRule: DetectionRule {
         let time = event.time.microseconds
         sweep(at: time)
         let learned = learn(agent: agent, at: time)
-        var window = windows.removeValue(forKey: agent) ?? DistinctWindow()
-        window.add(customer, at: time, length: length)
-        let distinct = window.distinct
+        var window = windows.removeValue(forKey: agent) ?? RecentDistinct(capacity: settings.threshold)
+        window.add(customer, at: time)
+        let distinct = window.distinct(at: time, length: length)
         windows[agent] = window
 
         var threshold = settings.threshold
@@ -85,13 +89,13 @@ public struct VelocityRule: DetectionRule {
         return before
     }
 
+    /// Observations held in the agents' windows (for tests: memory must follow the threshold, not the traffic).
+    var trackedObservations: Int { windows.values.reduce(0) { $0 + $1.count } }
+
     /// Drops the windows of agents idle for a whole window, so memory follows active agents (baselines stay).
     private mutating func sweep(at time: Int64) {
         guard time >= sweepAt else { return }
         sweepAt = time + length
-        for (agent, var window) in windows {
-            window.evict(before: time, length: length)
-            windows[agent] = window.isEmpty ? nil : window
-        }
+        windows = windows.filter { _, window in !window.isEmpty(at: time, length: length) }
     }
 }
